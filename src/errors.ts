@@ -1,0 +1,68 @@
+/**
+ * Every error cohortlink raises on purpose is declared here once, with a stable code, a
+ * process exit code for the CLI and an HTTP status for the service. Messages name the row,
+ * column or JSON path at fault and never carry identifier values or secrets.
+ */
+
+export interface ErrorSpec {
+  readonly exitCode: number;
+  readonly httpStatus: number;
+  readonly summary: string;
+}
+
+export const ERROR_CODES = {
+  CL_USAGE: { exitCode: 2, httpStatus: 400, summary: 'The command line or request is malformed.' },
+  CL_SCHEMA_INVALID: { exitCode: 2, httpStatus: 400, summary: 'The linkage schema failed validation.' },
+  CL_SECRET_MISSING: { exitCode: 2, httpStatus: 400, summary: 'No shared secret was supplied.' },
+  CL_FILE_UNREADABLE: { exitCode: 2, httpStatus: 400, summary: 'An input file could not be read.' },
+  CL_CSV_HEADER: { exitCode: 3, httpStatus: 400, summary: 'The CSV header does not match the schema.' },
+  CL_CSV_MALFORMED: { exitCode: 3, httpStatus: 400, summary: 'A CSV row could not be parsed.' },
+  CL_ROWS_REJECTED: { exitCode: 3, httpStatus: 422, summary: 'More rows were rejected than allowed.' },
+  CL_OUTPUT_UNWRITABLE: { exitCode: 4, httpStatus: 500, summary: 'The output could not be written.' },
+  CL_ENCODING_MISMATCH: {
+    exitCode: 3,
+    httpStatus: 409,
+    summary: 'Two encodings were made with different schemas or secrets.',
+  },
+  CL_NDJSON_MALFORMED: { exitCode: 3, httpStatus: 400, summary: 'An NDJSON line could not be parsed.' },
+  CL_INTERNAL: { exitCode: 70, httpStatus: 500, summary: 'An unexpected internal error.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One problem inside a structured input: where it is (JSON path or row/column) and what is wrong. */
+export interface Issue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class CohortlinkError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: readonly Issue[];
+
+  constructor(code: ErrorCode, message: string, issues: readonly Issue[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CohortlinkError';
+    this.code = code;
+    this.issues = issues;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exitCode;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].httpStatus;
+  }
+
+  /** Human-readable, multi-line: the message and then one line per issue. */
+  describe(): string {
+    if (this.issues.length === 0) return `${this.code}: ${this.message}`;
+    const lines = this.issues.map((i) => `  - ${i.path}: ${i.message}`);
+    return [`${this.code}: ${this.message}`, ...lines].join('\n');
+  }
+}
+
+export function isCohortlinkError(e: unknown): e is CohortlinkError {
+  return e instanceof CohortlinkError;
+}
