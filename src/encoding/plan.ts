@@ -45,8 +45,9 @@ export interface BlockKeyPlan {
 }
 
 export interface HardeningPlan {
-  /** Salt every token of every feature with this column's first component (e.g. birth year). */
+  /** Salt every token of every feature with a stable component of one field (e.g. birth year). */
   readonly saltColumn?: string;
+  readonly saltComponent?: string;
   readonly balance?: { readonly permutation: Uint32Array };
   readonly bitFlip?: { readonly probability: number; readonly seedKey: Uint8Array };
 }

@@ -62,7 +62,7 @@ export class RecordEncoder {
         }
       }
     }
-    const salt = this.saltField >= 0 ? saltOf(this.prepared[this.saltField]!) : '';
+    const salt = this.saltField >= 0 ? saltOf(this.prepared[this.saltField]!, plan.hardening.saltComponent) : '';
     let filter: Uint8Array = new Uint8Array(plan.hashBits >>> 3);
     for (let f = 0; f < fields.length; f++) hashField(fields[f]!, this.prepared[f]!, salt, filter);
     if (plan.xorFolds > 0) filter = xorFold(filter, plan.xorFolds);
@@ -96,10 +96,9 @@ export class RecordEncoder {
   }
 }
 
-function saltOf(p: Prepared): string {
+function saltOf(p: Prepared, component: string | undefined): string {
   if (p.kind === 'invalid' || p.components === undefined) return '';
-  const first = Object.values(p.components)[0];
-  return first ?? '';
+  return (component !== undefined ? p.components[component] : Object.values(p.components)[0]) ?? '';
 }
 
 function hashField(field: FieldPlan, p: Prepared, salt: string, filter: Uint8Array): void {

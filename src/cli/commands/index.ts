@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerEncode } from './encode.js';
 
 /** Every subcommand registers here, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerEncode(program);
 }

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * The encodings file: NDJSON with one metadata header line, one line per record and one
+ * summary line. Record lines are the only lines with a `clk`; metadata never carries one.
+ * The header's fingerprints let a reader refuse to compare encodings made with different
+ * schemas or secrets before any comparison is made.
+ */
+
+export const ENCODINGS_FORMAT = 'cohortlink-encodings/1';
+
+export const headerLine = z.object({
+  type: z.literal('header'),
+  format: z.literal(ENCODINGS_FORMAT),
+  schemaSource: z.enum(['cohortlink', 'clkhash-v3']),
+  schemaFingerprint: z.string().regex(/^[0-9a-f]{32}$/),
+  keyFingerprint: z.string().regex(/^[0-9a-f]{32}$/),
+  filterBits: z.number().int().positive(),
+  blockKeys: z.array(z.string()),
+  hardening: z.object({ balance: z.boolean(), salted: z.boolean(), bitFlip: z.number(), xorFolds: z.number().int() }),
+  refColumn: z.string(),
+  createdAt: z.string(),
+  encoder: z.string(),
+});
+export type HeaderLine = z.infer<typeof headerLine>;
+
+export const recordLine = z.object({
+  ref: z.string().min(1).max(256),
+  clk: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/),
+  blocks: z.record(z.string(), z.string()).default({}),
+});
+export type RecordLine = z.infer<typeof recordLine>;
+
+const fieldQuality = z.object({
+  present: z.number().int(),
+  missing: z.number().int(),
+  invalid: z.number().int(),
+  invalidReasons: z.record(z.string(), z.number().int()),
+});
+
+export const summaryLine = z.object({
+  type: z.literal('summary'),
+  rows: z.number().int(),
+  encoded: z.number().int(),
+  encodedWithMissing: z.number().int(),
+  rejected: z.number().int(),
+  rejectReasons: z.record(z.string(), z.number().int()),
+  rejections: z.array(z.object({ row: z.number().int(), reason: z.string() })),
+  fields: z.record(z.string(), fieldQuality),
+  popcount: z.object({ min: z.number(), max: z.number(), mean: z.number(), sd: z.number() }),
+});
+export type SummaryLine = z.infer<typeof summaryLine>;
+
+/** Record lines are hand-assembled on the hot path: refs are JSON-escaped, the rest is base64. */
+export function recordJson(ref: string, clkBase64: string, blocks: Record<string, string>): string {
+  let b = '';
+  for (const k in blocks) b += `${b.length === 0 ? '' : ','}"${k}":"${blocks[k]}"`;
+  return `{"ref":${JSON.stringify(ref)},"clk":"${clkBase64}","blocks":{${b}}}\n`;
+}

@@ -1,0 +1,64 @@
+import type { CohortlinkSchemaInput } from './cohortlinkSchema.js';
+
+/**
+ * Built-in schemas, selectable by name with `--schema <name>`.
+ *
+ * `uk`: for the columns `cohortlink generate` writes (and most NHS extracts hold). Bits are
+ * budgeted per feature so that a field's weight does not grow with the length of its value;
+ * the NHS number uses positional digits so a single mistyped digit costs one position, not the
+ * whole number; block keys are unioned by the linker, so each catches what the others miss.
+ */
+export const PRESETS: Record<string, CohortlinkSchemaInput> = {
+  uk: {
+    format: 'cohortlink-schema/1',
+    description: 'UK demographics: NHS number, names, date of birth, sex, postcode',
+    filter: { bits: 1024, hash: 'blake2s' },
+    fields: [
+      { column: 'nhs_number', type: 'nhsNumber', features: [{ component: 'value', tokens: { kind: 'positional' }, bitsPerFeature: 120 }] },
+      {
+        column: 'given_name',
+        type: 'name',
+        role: 'given',
+        features: [{ component: 'first', tokens: { kind: 'qgram', q: 2 }, bitsPerFeature: 180 }],
+      },
+      {
+        column: 'family_name',
+        type: 'name',
+        role: 'family',
+        features: [{ component: 'compact', tokens: { kind: 'qgram', q: 2 }, bitsPerFeature: 180 }],
+      },
+      {
+        column: 'date_of_birth',
+        type: 'date',
+        dateFormats: ['iso', 'dmy', 'ymd-compact'],
+        features: [{ component: 'compact', tokens: { kind: 'positional' }, bitsPerFeature: 160 }],
+      },
+      { column: 'sex', type: 'sex', features: [{ component: 'value', tokens: { kind: 'exact' }, bitsPerToken: 20 }] },
+      { column: 'postcode', type: 'postcode', features: [{ component: 'compact', tokens: { kind: 'qgram', q: 2 }, bitsPerFeature: 100 }] },
+    ],
+    blocking: [
+      { name: 'nhs', parts: [{ column: 'nhs_number', component: 'value' }] },
+      {
+        name: 'fn_sdx_yob',
+        parts: [
+          { column: 'family_name', component: 'soundex' },
+          { column: 'date_of_birth', component: 'year' },
+        ],
+      },
+      {
+        name: 'gn_sdx_dob',
+        parts: [
+          { column: 'given_name', component: 'soundex' },
+          { column: 'date_of_birth', component: 'monthDay' },
+        ],
+      },
+      {
+        name: 'pc_gn_init',
+        parts: [
+          { column: 'postcode', component: 'district' },
+          { column: 'given_name', component: 'initial' },
+        ],
+      },
+    ],
+  },
+};

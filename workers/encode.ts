@@ -1,0 +1,30 @@
+import { workerData } from 'node:worker_threads';
+import { encodeChunk, type ChunkContext, type ChunkResult } from '../src/encoding/encodeChunk.js';
+import { RecordEncoder } from '../src/encoding/recordEncoder.js';
+import { compileSchema } from '../src/encoding/schema/load.js';
+
+/**
+ * Piscina entry point for `cohortlink encode`. The plan (keys, hashers and their token caches)
+ * is built once per worker from workerData; each task is one chunk of CSV bytes.
+ */
+export interface EncodeWorkerData {
+  readonly schema: unknown;
+  readonly secret: Uint8Array;
+  readonly header: readonly string[];
+  readonly refIndex: number;
+  readonly trim: boolean;
+}
+
+const data = workerData as EncodeWorkerData;
+const plan = compileSchema(data.schema, data.secret);
+const ctx: ChunkContext = {
+  encoder: new RecordEncoder(plan, data.header),
+  columns: plan.fields.map((f) => f.column),
+  headerLength: data.header.length,
+  refIndex: data.refIndex,
+  trim: data.trim,
+};
+
+export default function encodeTask(task: { bytes: Uint8Array }): ChunkResult {
+  return encodeChunk(ctx, task.bytes);
+}
