@@ -45,10 +45,7 @@ const feature = z
     bitsPerFeature: z.number().int().min(1).max(8192).optional(),
     hash: z.enum(HASH_KINDS).optional(),
   })
-  .strict()
-  .refine((f) => (f.bitsPerToken === undefined) !== (f.bitsPerFeature === undefined), {
-    message: 'give exactly one of bitsPerToken or bitsPerFeature',
-  });
+  .strict();
 
 const DATE_FORMATS = ['iso', 'dmy', 'mdy', 'ymd-compact', 'dmy-compact'] as const;
 
@@ -123,6 +120,9 @@ export function crossCheck(s: CohortlinkSchema): { path: string; message: string
       issues.push({ path: `$.fields[${i}].dateFormats`, message: 'dateFormats applies to date fields only' });
     }
     f.features.forEach((ft, j) => {
+      if ((ft.bitsPerToken === undefined) === (ft.bitsPerFeature === undefined)) {
+        issues.push({ path: `$.fields[${i}].features[${j}]`, message: 'give exactly one of bitsPerToken or bitsPerFeature' });
+      }
       if (!COMPONENTS[f.type].includes(ft.component)) {
         issues.push({
           path: `$.fields[${i}].features[${j}].component`,
