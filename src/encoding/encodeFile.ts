@@ -1,4 +1,5 @@
 import { createWriteStream, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { parse } from 'csv-parse/sync';
 import { Piscina } from 'piscina';
 import { CohortlinkError } from '../errors.js';
@@ -53,12 +54,9 @@ function parseHeader(bytes: Uint8Array, input: string): string[] {
   return header;
 }
 
-function write(stream: WriteStream, text: string): Promise<void> {
-  if (stream.write(text)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    stream.once('drain', resolve);
-    stream.once('error', reject);
-  });
+async function write(stream: WriteStream, text: string): Promise<void> {
+  // events.once rejects on 'error' and removes its listeners either way.
+  if (!stream.write(text)) await once(stream, 'drain');
 }
 
 function closeStream(stream: WriteStream): Promise<void> {

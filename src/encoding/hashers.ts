@@ -1,8 +1,7 @@
 import { blake2b, blake2s } from '@noble/hashes/blake2.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { setBit } from './bitfilter.js';
+import { reusableHmac } from './mac.js';
 import { TokenCache } from './tokenCache.js';
 
 /**
@@ -12,7 +11,8 @@ import { TokenCache } from './tokenCache.js';
  * than MD5/SHA-1 pairs and BLAKE2b. Every hasher caches per-token hash output (see TokenCache).
  */
 export interface TokenHasher {
-  insert(token: string, k: number, filter: Uint8Array): void;
+  /** Appends the k bit positions of `token` to `out` (duplicates allowed, as in a Bloom filter). */
+  positions(token: string, k: number, out: number[]): void;
 }
 
 const utf8 = new TextEncoder();
@@ -24,11 +24,6 @@ function bytesMod(bytes: Uint8Array, from: number, to: number, l: number): numbe
   return r;
 }
 
-type HmacBase = ReturnType<typeof hmac.create>;
-
-function macOf(base: HmacBase, msg: Uint8Array): Uint8Array {
-  return base.clone().update(msg).digest();
-}
 
 /**
  * clkhash "doubleHash" (Schnell et al. 2011): g_i = (HMAC-SHA1 + i·HMAC-MD5) mod l. With
@@ -36,21 +31,21 @@ function macOf(base: HmacBase, msg: Uint8Array): Uint8Array {
  * re-drawn by appending chr(i) to the token, as clkhash's prevent_singularity does.
  */
 export function clkhashDoubleHasher(keySha1: Uint8Array, keyMd5: Uint8Array, l: number, nonSingular: boolean): TokenHasher {
-  const sha1Base = hmac.create(sha1, keySha1);
-  const md5Base = hmac.create(md5, keyMd5);
+  const macSha1 = reusableHmac(sha1, keySha1);
+  const macMd5 = reusableHmac(md5, keyMd5);
   const cache = new TokenCache<readonly [number, number]>();
   const pair = (token: string): readonly [number, number] => {
     let p = cache.get(token);
     if (p === undefined) {
       const m = utf8.encode(token);
-      const h1 = bytesMod(macOf(sha1Base, m), 0, 20, l);
-      let h2 = bytesMod(macOf(md5Base, m), 0, 16, l);
+      const h1 = bytesMod(macSha1(m), 0, 20, l);
+      let h2 = bytesMod(macMd5(m), 0, 16, l);
       for (let i = 0; nonSingular && h2 === 0; i++) {
         const suffix = utf8.encode(String.fromCharCode(i));
         const m2 = new Uint8Array(m.length + suffix.length);
         m2.set(m);
         m2.set(suffix, m.length);
-        h2 = bytesMod(macOf(md5Base, m2), 0, 16, l);
+        h2 = bytesMod(macMd5(m2), 0, 16, l);
       }
       p = [h1, h2];
       cache.set(token, p);
@@ -58,9 +53,9 @@ export function clkhashDoubleHasher(keySha1: Uint8Array, keyMd5: Uint8Array, l: 
     return p;
   };
   return {
-    insert(token, k, filter) {
+    positions(token, k, out) {
       const [h1, h2] = pair(token);
-      for (let i = 0; i < k; i++) setBit(filter, (h1 + i * h2) % l);
+      for (let i = 0; i < k; i++) out.push((h1 + i * h2) % l);
     },
   };
 }
@@ -89,9 +84,9 @@ export function clkhashBlakeHasher(key: Uint8Array, l: number): TokenHasher {
   };
   const mask = l - 1;
   return {
-    insert(token, k, filter) {
+    positions(token, k, out) {
       const s = shorts(token, k);
-      for (let i = 0; i < k; i++) setBit(filter, s[i]! & mask);
+      for (let i = 0; i < k; i++) out.push(s[i]! & mask);
     },
   };
 }
@@ -101,14 +96,14 @@ export function clkhashBlakeHasher(key: Uint8Array, l: number): TokenHasher {
  * forced odd when l is a power of two so the k positions never collapse onto a short cycle.
  */
 export function hmacDoubleHasher(key: Uint8Array, l: number): TokenHasher {
-  const base = hmac.create(sha256, key);
+  const mac = reusableHmac(sha256, key);
   const pow2 = (l & (l - 1)) === 0;
   const cache = new TokenCache<readonly [number, number]>();
   return {
-    insert(token, k, filter) {
+    positions(token, k, out) {
       let p = cache.get(token);
       if (p === undefined) {
-        const d = macOf(base, utf8.encode(token));
+        const d = mac(utf8.encode(token));
         const h1 = bytesMod(d, 0, 8, l);
         let h2 = bytesMod(d, 8, 16, l);
         if (pow2) h2 |= 1;
@@ -117,7 +112,7 @@ export function hmacDoubleHasher(key: Uint8Array, l: number): TokenHasher {
         cache.set(token, p);
       }
       const [h1, h2] = p;
-      for (let i = 0; i < k; i++) setBit(filter, (h1 + i * h2) % l);
+      for (let i = 0; i < k; i++) out.push((h1 + i * h2) % l);
     },
   };
 }
@@ -129,7 +124,7 @@ export function hmacDoubleHasher(key: Uint8Array, l: number): TokenHasher {
 export function blakeRandomHasher(key: Uint8Array, l: number): TokenHasher {
   const cache = new TokenCache<Uint32Array>();
   return {
-    insert(token, k, filter) {
+    positions(token, k, out) {
       let words = cache.get(token);
       if (words === undefined || words.length < k) {
         const blocks = Math.ceil(k / 8);
@@ -144,7 +139,7 @@ export function blakeRandomHasher(key: Uint8Array, l: number): TokenHasher {
         }
         cache.set(token, words);
       }
-      for (let i = 0; i < k; i++) setBit(filter, words[i]! % l);
+      for (let i = 0; i < k; i++) out.push(words[i]! % l);
     },
   };
 }

@@ -21,6 +21,9 @@ export type BitsStrategy = { readonly perToken: number } | { readonly perFeature
 export interface FeaturePlan {
   readonly component: string;
   readonly tokenise: Tokeniser;
+  /** Set when the tokeniser is a padded q-gram with q = 1 (positional or not) or q = 2 (not
+   * positional): the encoder then walks tokens as integer keys without building strings. */
+  readonly gram?: { readonly q: 1 | 2; readonly positional: boolean };
   readonly bits: BitsStrategy;
   readonly hasher: TokenHasher;
 }

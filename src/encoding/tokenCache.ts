@@ -8,17 +8,44 @@ export class TokenCache<V> {
   private young = new Map<string, V>();
   private old = new Map<string, V>();
 
-  constructor(private readonly generationSize = 1 << 15) {}
+  private lookups = 0;
+  private hits = 0;
+  private disabled = false;
+
+  /**
+   * @param generationSize entries per generation (memory bound: two generations)
+   * @param minHitRate below this hit rate after a warm-up the cache switches itself off —
+   *   for values that never repeat (NHS numbers) it would only cost allocation.
+   */
+  constructor(
+    private readonly generationSize = 1 << 15,
+    private readonly minHitRate = 0,
+  ) {}
+
+  /** True while caching pays for itself. */
+  get enabled(): boolean {
+    return !this.disabled;
+  }
 
   get(token: string): V | undefined {
-    const v = this.young.get(token);
-    if (v !== undefined) return v;
-    const o = this.old.get(token);
-    if (o !== undefined) this.set(token, o);
-    return o;
+    if (this.disabled) return undefined;
+    this.lookups++;
+    let v = this.young.get(token);
+    if (v === undefined) {
+      v = this.old.get(token);
+      if (v !== undefined) this.set(token, v);
+    }
+    if (v !== undefined) this.hits++;
+    else if (this.lookups === 16384 && this.hits < this.minHitRate * this.lookups) {
+      this.disabled = true;
+      this.young = new Map();
+      this.old = new Map();
+    }
+    return v;
   }
 
   set(token: string, value: V): void {
+    if (this.disabled) return;
     if (this.young.size >= this.generationSize) {
       this.old = this.young;
       this.young = new Map();

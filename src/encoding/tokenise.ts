@@ -73,3 +73,10 @@ export function numericTokeniser(thresholdDistance: number, resolution: number, 
     return out;
   };
 }
+
+/** The integer-key fast path applies to these q-gram shapes (see FeaturePlan.gram). */
+export function gramShape(q: number, positional: boolean): { q: 1 | 2; positional: boolean } | undefined {
+  if (q === 1) return { q: 1, positional };
+  if (q === 2 && !positional) return { q: 2, positional: false };
+  return undefined;
+}

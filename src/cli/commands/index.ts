@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { registerGenerate } from './generate.js';
 import { registerEncode } from './encode.js';
 import { registerSchema } from './schema.js';
 
 /** Every subcommand registers here, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
+  registerGenerate(program);
   registerEncode(program);
   registerSchema(program);
 }

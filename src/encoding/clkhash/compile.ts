@@ -2,7 +2,7 @@ import { CohortlinkError } from '../../errors.js';
 import { type TokenHasher, clkhashBlakeHasher, clkhashDoubleHasher } from '../hashers.js';
 import { clkhashKeyLists, keyFingerprint, schemaFingerprint } from '../keys.js';
 import type { BitsStrategy, EncodingPlan, FieldPlan, Prepared } from '../plan.js';
-import { exactTokeniser, numericTokeniser, qgramTokeniser, type Tokeniser } from '../tokenise.js';
+import { exactTokeniser, gramShape, numericTokeniser, qgramTokeniser, type Tokeniser } from '../tokenise.js';
 import { type ClkhashHashedField, type ClkhashV3Schema, clkhashV3Schema } from './schema.js';
 import { strptimeToYmd } from './strptime.js';
 
@@ -101,6 +101,12 @@ function tokeniserFor(f: ClkhashHashedField): Tokeniser {
   return numericTokeniser(c.thresholdDistance, c.resolution, c.fractional_precision ?? 0);
 }
 
+function gramOf(f: ClkhashHashedField): { gram?: { q: 1 | 2; positional: boolean } } {
+  const c = f.hashing.comparison;
+  const g = c.type === 'ngram' ? gramShape(c.n, c.positional ?? false) : undefined;
+  return g ? { gram: g } : {};
+}
+
 function bitsFor(f: ClkhashHashedField): BitsStrategy {
   const s = f.hashing.strategy;
   return 'bitsPerToken' in s ? { perToken: s.bitsPerToken } : { perFeature: s.bitsPerFeature };
@@ -148,7 +154,15 @@ export function compileClkhashSchema(json: unknown, secret: Uint8Array): Encodin
     fields.push({
       column: f.identifier,
       prepare: preparer(f),
-      features: [{ component: VALUE, tokenise: tokeniserFor(f), bits: bitsFor(f), hasher: hasherFor(f, keyLists[i]!, hashBits) }],
+      features: [
+        {
+          component: VALUE,
+          tokenise: tokeniserFor(f),
+          bits: bitsFor(f),
+          hasher: hasherFor(f, keyLists[i]!, hashBits),
+          ...gramOf(f),
+        },
+      ],
     });
   });
   const warnings: string[] = [];

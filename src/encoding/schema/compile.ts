@@ -1,11 +1,11 @@
-import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CohortlinkError, type Issue } from '../../errors.js';
 import { blakeRandomHasher, hmacDoubleHasher, type TokenHasher } from '../hashers.js';
 import { keyedPermutation } from '../hardening.js';
+import { reusableHmac } from '../mac.js';
 import { deriveKey, keyFingerprint, schemaFingerprint } from '../keys.js';
 import type { BlockKeyPlan, EncodingPlan, FeaturePlan, FieldPlan, HardeningPlan } from '../plan.js';
-import { exactTokeniser, numericTokeniser, qgramTokeniser, type Tokeniser } from '../tokenise.js';
+import { exactTokeniser, gramShape, numericTokeniser, qgramTokeniser, type Tokeniser } from '../tokenise.js';
 import { type CohortlinkSchema, cohortlinkSchema, crossCheck, type FeatureSpec } from './cohortlinkSchema.js';
 import { preparerFor } from './fieldTypes.js';
 
@@ -47,8 +47,8 @@ function hasherFor(kind: 'blake2s' | 'hmacDouble', key: Uint8Array, bits: number
 
 /** Block keys are HMAC-SHA256 under a per-key-name derived key, truncated to 128 bits. */
 function blockMac(key: Uint8Array): (joined: string) => string {
-  const base = hmac.create(sha256, key);
-  return (joined) => Buffer.from(base.clone().update(utf8.encode(joined)).digest().subarray(0, 16)).toString('base64url');
+  const mac = reusableHmac(sha256, key);
+  return (joined) => Buffer.from(mac(utf8.encode(joined)).buffer, 0, 16).toString('base64url');
 }
 
 export function compileCohortlinkSchema(json: unknown, secret: Uint8Array): EncodingPlan {
@@ -73,7 +73,10 @@ export function compileCohortlinkSchema(json: unknown, secret: Uint8Array): Enco
       // Keys are labelled by column and component, not position: reordering columns or
       // fields leaves every other field's bits unchanged.
       const key = deriveKey(secret, `field:${f.column}:${ft.component}:${n}`);
+      const t = ft.tokens;
+      const gram = t.kind === 'qgram' ? gramShape(t.q, t.positional) : t.kind === 'positional' ? gramShape(1, true) : undefined;
       return {
+        ...(gram ? { gram } : {}),
         component: ft.component,
         tokenise: tokeniserFor(ft),
         bits: ft.bitsPerToken !== undefined ? { perToken: ft.bitsPerToken } : { perFeature: ft.bitsPerFeature! },
