@@ -1,10 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../datasets/config.js';
 import { CohortlinkError } from '../../src/errors.js';
-import { readCsv, tempDir } from './helpers.js';
+import { readCsv, removeTempDirs, tempDir } from './helpers.js';
+
+afterAll(removeTempDirs);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');

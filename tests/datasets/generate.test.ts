@@ -1,12 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GenerateSummary, generatePopulation } from '../../datasets/generate.js';
 import { isValidNhsNumber } from '../../datasets/ids.js';
 import { POSTCODE_PATTERN, regionForPostcode } from '../../datasets/places.js';
 import { daysInMonth } from '../../datasets/population.js';
 import type { CorruptionReport } from '../../datasets/report.js';
-import { hospitalDateToIso, readCsv, readRecords, readTruth, type Truth, tempDir } from './helpers.js';
+import { CohortlinkError } from '../../src/errors.js';
+import {
+  hospitalDateToIso,
+  readCsv,
+  readRecords,
+  readTruth,
+  removeTempDirs,
+  type Truth,
+  tempDir,
+} from './helpers.js';
+
+afterAll(removeTempDirs);
 
 const PEOPLE = 20_000;
 let dir: string;
@@ -257,5 +268,26 @@ describe('generatePopulation: --heavy-region', () => {
     expect(r.options.heavyRegion).toBe('Y56');
     expect(r.datasets.hospital.heavyRegionRecords).toBeGreaterThan(1000);
     expect(r.datasets.hospital.heavyRegionRates.nhsMissing).toBeCloseTo(0.5);
+  });
+});
+
+describe('generatePopulation: output failures', () => {
+  it('rejects with CL_OUTPUT_UNWRITABLE when the directory cannot be made', async () => {
+    const d = tempDir();
+    writeFileSync(join(d, 'file'), '');
+    await expect(
+      generatePopulation({ people: 10, seed: 1, outDir: join(d, 'file', 'sub') }),
+    ).rejects.toMatchObject({
+      code: 'CL_OUTPUT_UNWRITABLE',
+    });
+  });
+
+  it('leaves no partial or half-written files when a write fails', async () => {
+    const d = tempDir();
+    mkdirSync(join(d, 'registry.csv.partial')); // opening it for writing fails (EISDIR)
+    const err = await generatePopulation({ people: 5000, seed: 1, outDir: d }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CohortlinkError);
+    expect((err as CohortlinkError).code).toBe('CL_OUTPUT_UNWRITABLE');
+    expect(readdirSync(d).sort()).toEqual(['registry.csv.partial']);
   });
 });

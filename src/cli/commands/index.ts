@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerGenerate } from './generate.js';
+import { registerDemo } from './demo.js';
 import { registerEncode } from './encode.js';
 import { registerSchema } from './schema.js';
 
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerEncode(program);
   registerSchema(program);
+  registerDemo(program);
 }

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatePopulation } from '../datasets/generate.js';
+import { benchEncoding } from './encode.js';
+
+/** `npm run bench`: every benchmark, one table. Options: --people N (spine size for pool runs). */
+const args = process.argv.slice(2);
+const people = Number(args[args.indexOf('--people') + 1] ?? 0) || 200_000;
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const sharedDir = process.env.COHORTLINK_SHARED ?? resolve(root, '..', 'shared');
+
+const tmp = mkdtempSync(join(tmpdir(), 'cohortlink-bench-'));
+try {
+  process.stderr.write(`generating ${people.toLocaleString('en-GB')} people for the benchmarks...\n`);
+  const gen = await generatePopulation({ people, seed: 20261125, outDir: tmp });
+  const spine = gen.files.find((f) => f.name === 'spine')!;
+  const hospital = gen.files.find((f) => f.name === 'hospital')!;
+  const rows = await benchEncoding({ sharedDir, spineCsv: spine.file, hospitalCsv: hospital.file, spineRows: spine.rows, tmpDir: tmp });
+  console.log(`\nEncoding throughput (node ${process.version}, ${rows.length} benchmarks)`);
+  console.table(
+    rows.map((r) => ({
+      benchmark: r.name,
+      records: r.records,
+      'mean (ms)': Number(r.meanMs.toFixed(1)),
+      '± (%)': Number(r.rme.toFixed(1)),
+      'records/s': Math.round(r.recordsPerSecond),
+    })),
+  );
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
