@@ -30,7 +30,11 @@ export interface ThroughputRow {
 }
 
 function readRows(path: string, trim: boolean, limit?: number): { header: string[]; rows: string[][] } {
-  const all = parse(readFileSync(path), { trim, relax_column_count: true, ...(limit ? { to: limit + 1 } : {}) }) as string[][];
+  const all = parse(readFileSync(path), {
+    trim,
+    relax_column_count: true,
+    ...(limit ? { to: limit + 1 } : {}),
+  }) as string[][];
   return { header: all[0]!.map((h) => h.trim()), rows: all.slice(1) };
 }
 
@@ -44,7 +48,12 @@ export async function benchEncoding(input: EncodeBenchInput): Promise<Throughput
 
   const counts = new Map<string, number>();
   const bench = new Bench({ time: 2000, warmupTime: 500, iterations: 5 });
-  const mainThread = (name: string, schema: unknown, secret: Uint8Array, data: { header: string[]; rows: string[][] }) => {
+  const mainThread = (
+    name: string,
+    schema: unknown,
+    secret: Uint8Array,
+    data: { header: string[]; rows: string[][] },
+  ) => {
     const plan = compileSchema(schema, secret);
     const encoder = new RecordEncoder(plan, data.header);
     const columns = plan.fields.map((f) => f.column);
@@ -63,7 +72,13 @@ export async function benchEncoding(input: EncodeBenchInput): Promise<Throughput
     const name = `UK schema, cohortlink encode, ${workers} worker${workers > 1 ? 's' : ''}`;
     counts.set(name, input.spineRows);
     pool.add(name, async () => {
-      await encodeFile({ schema: PRESETS.uk, secret: ukSecret, input: input.spineCsv, output: join(input.tmpDir, `spine-${workers}.ndjson`), workers });
+      await encodeFile({
+        schema: PRESETS.uk,
+        secret: ukSecret,
+        input: input.spineCsv,
+        output: join(input.tmpDir, `spine-${workers}.ndjson`),
+        workers,
+      });
     });
   }
   await pool.run();
@@ -72,6 +87,12 @@ export async function benchEncoding(input: EncodeBenchInput): Promise<Throughput
     const r = t.result as { latency?: { mean: number; rme: number } } | undefined;
     const meanMs = r?.latency?.mean ?? Number.NaN;
     const records = counts.get(t.name)!;
-    return { name: t.name, records, meanMs, rme: r?.latency?.rme ?? Number.NaN, recordsPerSecond: records / (meanMs / 1000) };
+    return {
+      name: t.name,
+      records,
+      meanMs,
+      rme: r?.latency?.rme ?? Number.NaN,
+      recordsPerSecond: records / (meanMs / 1000),
+    };
   });
 }

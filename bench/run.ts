@@ -17,7 +17,13 @@ try {
   const gen = await generatePopulation({ people, seed: 20261125, outDir: tmp });
   const spine = gen.files.find((f) => f.name === 'spine')!;
   const hospital = gen.files.find((f) => f.name === 'hospital')!;
-  const rows = await benchEncoding({ sharedDir, spineCsv: spine.file, hospitalCsv: hospital.file, spineRows: spine.rows, tmpDir: tmp });
+  const rows = await benchEncoding({
+    sharedDir,
+    spineCsv: spine.file,
+    hospitalCsv: hospital.file,
+    spineRows: spine.rows,
+    tmpDir: tmp,
+  });
   console.log(`\nEncoding throughput (node ${process.version}, ${rows.length} benchmarks)`);
   console.table(
     rows.map((r) => ({

@@ -40,7 +40,12 @@ export class CohortlinkError extends Error {
   readonly code: ErrorCode;
   readonly issues: readonly Issue[];
 
-  constructor(code: ErrorCode, message: string, issues: readonly Issue[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    issues: readonly Issue[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'CohortlinkError';
     this.code = code;

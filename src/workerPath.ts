@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
  */
 export function workerFile(name: string): string {
   const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL(`../dist/workers/${name}.js`, here) : new URL(`../workers/${name}.js`, here);
+  const url = here.endsWith('.ts')
+    ? new URL(`../dist/workers/${name}.js`, here)
+    : new URL(`../workers/${name}.js`, here);
   const path = fileURLToPath(url);
   if (!existsSync(path)) throw new Error(`worker ${name} is not built (${path}); run npm run build`);
   return path;

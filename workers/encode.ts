@@ -1,5 +1,6 @@
 import { workerData } from 'node:worker_threads';
-import { encodeChunk, type ChunkContext, type ChunkResult } from '../src/encoding/encodeChunk.js';
+import { Piscina } from 'piscina';
+import { type ChunkContext, type ChunkResult, encodeChunk } from '../src/encoding/encodeChunk.js';
 import { RecordEncoder } from '../src/encoding/recordEncoder.js';
 import { compileSchema } from '../src/encoding/schema/load.js';
 
@@ -25,6 +26,9 @@ const ctx: ChunkContext = {
   trim: data.trim,
 };
 
-export default function encodeTask(task: { bytes: Uint8Array }): ChunkResult {
-  return encodeChunk(ctx, task.bytes);
+export default function encodeTask(task: { bytes: Uint8Array }): unknown {
+  const result: ChunkResult = encodeChunk(ctx, task.bytes);
+  // Hand the NDJSON bytes over without a copy: Piscina transfers what the wrapper lists.
+  const movable = { [Piscina.transferableSymbol]: [result.ndjson.buffer], [Piscina.valueSymbol]: result };
+  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
 }

@@ -55,7 +55,10 @@ export function applyBalance(filter: Uint8Array, permutation: Uint32Array): Uint
   return out;
 }
 
-export function applyBitFlip(filter: Uint8Array, opts: { probability: number; seedKey: Uint8Array }): Uint8Array {
+export function applyBitFlip(
+  filter: Uint8Array,
+  opts: { probability: number; seedKey: Uint8Array },
+): Uint8Array {
   const out = filter.slice();
   const rand = keyedStream(opts.seedKey, filter);
   const threshold = Math.floor(opts.probability * 2 ** 32);

@@ -24,13 +24,17 @@ function bytesMod(bytes: Uint8Array, from: number, to: number, l: number): numbe
   return r;
 }
 
-
 /**
  * clkhash "doubleHash" (Schnell et al. 2011): g_i = (HMAC-SHA1 + i·HMAC-MD5) mod l. With
  * `nonSingular`, an MD5 value ≡ 0 (mod l), which would put every bit on one position, is
  * re-drawn by appending chr(i) to the token, as clkhash's prevent_singularity does.
  */
-export function clkhashDoubleHasher(keySha1: Uint8Array, keyMd5: Uint8Array, l: number, nonSingular: boolean): TokenHasher {
+export function clkhashDoubleHasher(
+  keySha1: Uint8Array,
+  keyMd5: Uint8Array,
+  l: number,
+  nonSingular: boolean,
+): TokenHasher {
   const macSha1 = reusableHmac(sha1, keySha1);
   const macMd5 = reusableHmac(md5, keyMd5);
   const cache = new TokenCache<readonly [number, number]>();
@@ -65,7 +69,8 @@ export function clkhashDoubleHasher(keySha1: Uint8Array, keyMd5: Uint8Array, l: 
  * of 32 little-endian 16-bit indices; index j of the token is short_j mod l (l a power of two).
  */
 export function clkhashBlakeHasher(key: Uint8Array, l: number): TokenHasher {
-  if (l <= 0 || (l & (l - 1)) !== 0 || l > 65536) throw new RangeError('blakeHash needs a power-of-two length up to 65536');
+  if (l <= 0 || (l & (l - 1)) !== 0 || l > 65536)
+    throw new RangeError('blakeHash needs a power-of-two length up to 65536');
   const cache = new TokenCache<Uint16Array>();
   const shorts = (token: string, k: number): Uint16Array => {
     const have = cache.get(token);

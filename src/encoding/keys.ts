@@ -21,7 +21,13 @@ export function clkhashKeyLists(
   opts: { hash: KdfHash; salt?: Uint8Array; info?: Uint8Array; keySize: number },
 ): Uint8Array[][] {
   const perField = 2;
-  const okm = hkdf(opts.hash === 'SHA512' ? sha512 : sha256, secret, opts.salt, opts.info, numFields * perField * opts.keySize);
+  const okm = hkdf(
+    opts.hash === 'SHA512' ? sha512 : sha256,
+    secret,
+    opts.salt,
+    opts.info,
+    numFields * perField * opts.keySize,
+  );
   const lists: Uint8Array[][] = [];
   for (let f = 0; f < numFields; f++) {
     const keys: Uint8Array[] = [];

@@ -17,7 +17,12 @@ export const headerLine = z.object({
   keyFingerprint: z.string().regex(/^[0-9a-f]{32}$/),
   filterBits: z.number().int().positive(),
   blockKeys: z.array(z.string()),
-  hardening: z.object({ balance: z.boolean(), salted: z.boolean(), bitFlip: z.number(), xorFolds: z.number().int() }),
+  hardening: z.object({
+    balance: z.boolean(),
+    salted: z.boolean(),
+    bitFlip: z.number(),
+    xorFolds: z.number().int(),
+  }),
   refColumn: z.string(),
   createdAt: z.string(),
   encoder: z.string(),
@@ -50,10 +55,3 @@ export const summaryLine = z.object({
   popcount: z.object({ min: z.number(), max: z.number(), mean: z.number(), sd: z.number() }),
 });
 export type SummaryLine = z.infer<typeof summaryLine>;
-
-/** Record lines are hand-assembled on the hot path: refs are JSON-escaped, the rest is base64. */
-export function recordJson(ref: string, clkBase64: string, blocks: Record<string, string>): string {
-  let b = '';
-  for (const k in blocks) b += `${b.length === 0 ? '' : ','}"${k}":"${blocks[k]}"`;
-  return `{"ref":${JSON.stringify(ref)},"clk":"${clkBase64}","blocks":{${b}}}\n`;
-}

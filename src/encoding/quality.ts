@@ -53,7 +53,8 @@ export function mergeSummary(into: QualitySummary, from: QualitySummary): void {
   into.rejected += from.rejected;
   addCounts(into.rejectReasons, from.rejectReasons);
   for (const [col, q] of Object.entries(from.fields)) {
-    const t = (into.fields[col] ??= { present: 0, missing: 0, invalid: 0, invalidReasons: {} });
+    into.fields[col] ??= { present: 0, missing: 0, invalid: 0, invalidReasons: {} };
+    const t = into.fields[col];
     t.present += q.present;
     t.missing += q.missing;
     t.invalid += q.invalid;

@@ -2,12 +2,28 @@ import { CohortlinkError } from '../errors.js';
 import { popcount, xorFold } from './bitfilter.js';
 import { applyBalance, applyBitFlip } from './hardening.js';
 import type { EncodingPlan, FeaturePlan, Prepared } from './plan.js';
-import type { QualitySummary } from './quality.js';
+import type { FieldQuality, QualitySummary } from './quality.js';
 import { TokenCache } from './tokenCache.js';
 
 export interface EncodedRecord {
   readonly clk: Uint8Array;
-  readonly blocks: Record<string, string>;
+  /** One JSON member text per block key of the plan ('"nhs":"…"'), or '' where a part is
+   * missing. Block names are restricted to [A-Za-z0-9_-] and keys are base64url, so members
+   * are written without escaping. The array is reused by the next encode() call. */
+  readonly blockFragments: readonly string[];
+}
+
+/** The block keys of an encoded record as an object (for callers off the hot path). */
+export function blocksOf(r: EncodedRecord): Record<string, string> {
+  return JSON.parse(`{${r.blockFragments.filter((f) => f.length > 0).join(',')}}`);
+}
+
+/** A raw field value worked out once: its prepared form and, unsalted, every bit it sets. */
+interface FieldEntry {
+  readonly prepared: Prepared;
+  positions: Uint16Array | undefined;
+  /** The value's contribution to each block-key part that reads this field ('' = none). */
+  readonly blockValues: readonly string[];
 }
 
 export class RecordEncoder {
@@ -15,10 +31,25 @@ export class RecordEncoder {
   private readonly saltField: number;
   private readonly blockParts: readonly (readonly number[])[];
   private readonly prepared: Prepared[];
-  private readonly prepareCaches: readonly TokenCache<Prepared>[];
+  private readonly prepareCaches: readonly TokenCache<FieldEntry>[];
+  private readonly entries: FieldEntry[];
   private readonly tokenCaches: readonly (readonly Map<number, Uint16Array>[])[];
-  private readonly blockCaches: readonly TokenCache<string>[];
+  private readonly blockCaches: readonly {
+    root: Map<string, unknown>;
+    size: number;
+    lookups: number;
+    hits: number;
+    enabled: boolean;
+  }[];
+  private readonly partValues: string[] = [];
+  private readonly fragments: string[] = [];
+  private readonly partSlot: readonly (readonly number[])[];
+  private readonly fieldDerivers: readonly (readonly ((p: Prepared) => string | undefined)[])[];
   private readonly scratch: number[] = [];
+  private readonly positionsScratch: number[] = [];
+  private readonly blockPrefixes: readonly string[];
+  private quality: QualitySummary | undefined;
+  private fieldQuality: FieldQuality[] = [];
 
   constructor(
     private readonly plan: EncodingPlan,
@@ -28,35 +59,71 @@ export class RecordEncoder {
     header.forEach((h, i) => {
       if (!position.has(h)) position.set(h, i);
     });
-    const missing = [...new Set([...plan.requiredColumns, ...plan.fields.map((f) => f.column)])].filter((c) => !position.has(c));
+    const missing = [...new Set([...plan.requiredColumns, ...plan.fields.map((f) => f.column)])].filter(
+      (c) => !position.has(c),
+    );
     if (missing.length > 0) {
       throw new CohortlinkError(
         'CL_CSV_HEADER',
         `the CSV header lacks ${missing.length} column(s) the schema needs`,
-        missing.map((c) => ({ path: `header.${c}`, message: 'column named in the schema is not in the CSV header' })),
+        missing.map((c) => ({
+          path: `header.${c}`,
+          message: 'column named in the schema is not in the CSV header',
+        })),
       );
     }
     this.fieldIndex = plan.fields.map((f) => position.get(f.column)!);
     const fieldPos = new Map(plan.fields.map((f, i) => [f.column, i]));
-    this.saltField = plan.hardening.saltColumn !== undefined ? (fieldPos.get(plan.hardening.saltColumn) ?? -1) : -1;
+    this.saltField =
+      plan.hardening.saltColumn !== undefined ? (fieldPos.get(plan.hardening.saltColumn) ?? -1) : -1;
     this.blockParts = plan.blocking.map((b) => b.parts.map((p) => fieldPos.get(p.column) ?? -1));
+    // For each field, the block-key parts it feeds; for each part, where its value is found.
+    const slots: { b: number; j: number }[][] = plan.fields.map(() => []);
+    this.partSlot = plan.blocking.map((b, bi) =>
+      b.parts.map((_, j) => {
+        const f = this.blockParts[bi]![j]!;
+        if (f < 0) return -1;
+        slots[f]!.push({ b: bi, j });
+        return slots[f]!.length - 1;
+      }),
+    );
+    this.fieldDerivers = slots.map((list) => list.map(({ b, j }) => plan.blocking[b]!.parts[j]!.derive));
     this.prepared = new Array(plan.fields.length);
-    this.prepareCaches = plan.fields.map(() => new TokenCache<Prepared>(1 << 14, 0.02));
+    this.entries = new Array(plan.fields.length);
+    this.prepareCaches = plan.fields.map(() => new TokenCache<FieldEntry>(1 << 16, 0.05));
     this.tokenCaches = plan.fields.map((f) => f.features.map(() => new Map<number, Uint16Array>()));
-    this.blockCaches = plan.blocking.map(() => new TokenCache<string>(1 << 14, 0.02));
+    this.blockPrefixes = plan.blocking.map((b) => `"${b.name}":"`);
+    this.blockCaches = plan.blocking.map(() => ({
+      root: new Map(),
+      size: 0,
+      lookups: 0,
+      hits: 0,
+      enabled: true,
+    }));
   }
 
   /** Encodes one row, counting each field's status into `quality`. */
   encode(row: readonly string[], quality: QualitySummary): EncodedRecord {
     const plan = this.plan;
     const fields = plan.fields;
-    for (let f = 0; f < fields.length; f++) this.prepared[f] = this.prepare(f, row[this.fieldIndex[f]!] ?? '');
-    const salt = this.saltField >= 0 ? saltOf(this.prepared[this.saltField]!, plan.hardening.saltComponent) : '';
+    if (quality !== this.quality) {
+      // Resolve the per-field counters once per summary, not by column name per record.
+      this.quality = quality;
+      this.fieldQuality = fields.map((fp) => quality.fields[fp.column]!);
+    }
+    const fieldQuality = this.fieldQuality;
+    for (let f = 0; f < fields.length; f++) {
+      const e = this.entry(f, row[this.fieldIndex[f]!] ?? '');
+      this.entries[f] = e;
+      this.prepared[f] = e.prepared;
+    }
+    const salt =
+      this.saltField >= 0 ? saltOf(this.prepared[this.saltField]!, plan.hardening.saltComponent) : '';
     let filter: Uint8Array = new Uint8Array(plan.hashBits >>> 3);
     let anyMissing = false;
     for (let f = 0; f < fields.length; f++) {
       const p = this.prepared[f]!;
-      const q = quality.fields[fields[f]!.column]!;
+      const q = fieldQuality[f]!;
       if (p.kind === 'present') q.present++;
       else {
         anyMissing = true;
@@ -66,32 +133,24 @@ export class RecordEncoder {
           q.invalidReasons[p.reason] = (q.invalidReasons[p.reason] ?? 0) + 1;
         }
       }
-      if (p.kind !== 'invalid' && p.components !== undefined) this.hashField(f, p.components, salt, filter);
+      if (p.kind === 'invalid' || p.components === undefined) continue;
+      // Two loops on purpose: one element type each keeps the bit-setting loop monomorphic.
+      const e = this.entries[f]!;
+      if (salt.length === 0 && e.positions !== undefined) {
+        setPositions(filter, e.positions);
+        continue;
+      }
+      // Salted positions depend on another field, so they are not cached with the value.
+      const computed = this.fieldPositions(f, p.components, salt);
+      if (salt.length === 0 && this.prepareCaches[f]!.enabled) e.positions = Uint16Array.from(computed);
+      setPositionList(filter, computed);
     }
     if (plan.xorFolds > 0) filter = xorFold(filter, plan.xorFolds);
     if (plan.hardening.bitFlip) filter = applyBitFlip(filter, plan.hardening.bitFlip);
     if (plan.hardening.balance) filter = applyBalance(filter, plan.hardening.balance.permutation);
 
-    const blocks: Record<string, string> = {};
-    for (let b = 0; b < plan.blocking.length; b++) {
-      const spec = plan.blocking[b]!;
-      const idx = this.blockParts[b]!;
-      let joined = '';
-      let ok = true;
-      for (let j = 0; j < spec.parts.length && ok; j++) {
-        const v = idx[j]! >= 0 ? spec.parts[j]!.derive(this.prepared[idx[j]!]!) : undefined;
-        if (v === undefined || v.length === 0) ok = false;
-        else joined += j === 0 ? v : `\u001f${v}`;
-      }
-      if (!ok) continue;
-      const cache = this.blockCaches[b]!;
-      let mac = cache.get(joined);
-      if (mac === undefined) {
-        mac = spec.mac(joined);
-        cache.set(joined, mac);
-      }
-      blocks[spec.name] = mac;
-    }
+    const fragments = this.fragments;
+    for (let b = 0; b < plan.blocking.length; b++) fragments[b] = this.blockFragment(b);
 
     quality.rows++;
     quality.encoded++;
@@ -102,35 +161,101 @@ export class RecordEncoder {
     if (pc > pq.max) pq.max = pc;
     pq.sum += pc;
     pq.sumSquares += pc * pc;
-    return { clk: filter, blocks };
+    return { clk: filter, blockFragments: fragments };
   }
 
-  private prepare(f: number, raw: string): Prepared {
-    const cache = this.prepareCaches[f]!;
-    let p = cache.get(raw);
-    if (p === undefined) {
-      p = this.plan.fields[f]!.prepare(raw);
-      cache.set(raw, p);
+  /**
+   * One block key as its JSON fragment ('"name":"key"', or '' when a part is missing). The MAC
+   * is the cost, and blocking values repeat (that is what makes them blocks), so fragments are
+   * cached in nested maps keyed by the part values. The part values mostly come from cached
+   * prepared values, so they are the same string objects each time with their hashes already
+   * computed — no joined string is built or hashed on a hit (measured: keying by the joined
+   * string cost more than the MACs it saved; keying by prepared-value identity missed far more,
+   * since distinct (name, date) pairs outnumber (Soundex, day) pairs).
+   */
+  private blockFragment(b: number): string {
+    const spec = this.plan.blocking[b]!;
+    const idx = this.blockParts[b]!;
+    const parts = this.partValues;
+    const n = spec.parts.length;
+    const slot = this.partSlot[b]!;
+    for (let j = 0; j < n; j++) {
+      const f = idx[j]!;
+      const v = f >= 0 ? this.entries[f]!.blockValues[slot[j]!]! : '';
+      if (v.length === 0) return '';
+      parts[j] = v;
     }
-    return p;
+    const cache = this.blockCaches[b]!;
+    if (!cache.enabled) return this.macFragment(b, n);
+    let level = cache.root;
+    for (let j = 0; j < n - 1; j++) {
+      let next = level.get(parts[j]!) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(parts[j]!, next);
+      }
+      level = next;
+    }
+    let fragment = level.get(parts[n - 1]!) as string | undefined;
+    cache.lookups++;
+    if (fragment !== undefined) {
+      cache.hits++;
+      return fragment;
+    }
+    fragment = this.macFragment(b, n);
+    if (++cache.size > 1 << 18) {
+      cache.root = new Map();
+      cache.size = 0;
+    } else level.set(parts[n - 1]!, fragment);
+    if (cache.lookups === 16384 && cache.hits < 0.05 * cache.lookups) cache.enabled = false;
+    return fragment;
   }
 
-  private hashField(f: number, components: Readonly<Record<string, string>>, salt: string, filter: Uint8Array): void {
+  private macFragment(b: number, n: number): string {
+    let joined = this.partValues[0]!;
+    for (let j = 1; j < n; j++) joined += `\u001f${this.partValues[j]}`;
+    return `${this.blockPrefixes[b]}${this.plan.blocking[b]!.mac(joined)}"`;
+  }
+
+  private entry(f: number, raw: string): FieldEntry {
+    const cache = this.prepareCaches[f]!;
+    let e = cache.get(raw);
+    if (e === undefined) {
+      const prepared = this.plan.fields[f]!.prepare(raw);
+      const derivers = this.fieldDerivers[f]!;
+      const blockValues: string[] = new Array(derivers.length);
+      for (let i = 0; i < derivers.length; i++) blockValues[i] = derivers[i]!(prepared) ?? '';
+      e = { prepared, positions: undefined, blockValues };
+      cache.set(raw, e);
+    }
+    return e;
+  }
+
+  /** Every bit position the field's features set, in the shared scratch array. */
+  private fieldPositions(f: number, components: Readonly<Record<string, string>>, salt: string): number[] {
+    const out = this.positionsScratch;
+    out.length = 0;
     const features = this.plan.fields[f]!.features;
     for (let j = 0; j < features.length; j++) {
       const feature = features[j]!;
       const value = components[feature.component];
       if (value === undefined || value.length === 0) continue;
       if (feature.gram !== undefined && salt.length === 0 && !hasSurrogate(value)) {
-        this.hashGrams(feature, this.tokenCaches[f]![j]!, value, filter);
+        this.hashGrams(feature, this.tokenCaches[f]![j]!, value, out);
       } else {
-        this.hashTokens(feature, value, salt, filter);
+        this.hashTokens(feature, value, salt, out);
       }
     }
+    return out;
   }
 
   /** The integer-key path: token i of a padded q-gram walk, identified by its code points. */
-  private hashGrams(feature: FeaturePlan, cache: Map<number, Uint16Array>, value: string, filter: Uint8Array): void {
+  private hashGrams(
+    feature: FeaturePlan,
+    cache: Map<number, Uint16Array>,
+    value: string,
+    into: number[],
+  ): void {
     const q = feature.gram!.q;
     const positional = feature.gram!.positional;
     const len = value.length;
@@ -157,15 +282,12 @@ export class RecordEncoder {
           cache.set(key, pos);
         }
       }
-      for (let i = 0; i < pos.length; i++) {
-        const b = pos[i]!;
-        filter[b >>> 3]! |= 0x80 >>> (b & 7);
-      }
+      for (let i = 0; i < pos.length; i++) into.push(pos[i]!);
     }
   }
 
   /** The general path: any tokeniser, optional salt; the hashers cache per token string. */
-  private hashTokens(feature: FeaturePlan, value: string, salt: string, filter: Uint8Array): void {
+  private hashTokens(feature: FeaturePlan, value: string, salt: string, into: number[]): void {
     const tokens = feature.tokenise(value);
     const n = tokens.length;
     if (n === 0) return;
@@ -178,11 +300,22 @@ export class RecordEncoder {
       out.length = 0;
       const token = salt.length > 0 ? `${salt}\u001f${tokens[t]}` : tokens[t]!;
       feature.hasher.positions(token, t < extra ? base + 1 : base, out);
-      for (let i = 0; i < out.length; i++) {
-        const b = out[i]!;
-        filter[b >>> 3]! |= 0x80 >>> (b & 7);
-      }
+      for (let i = 0; i < out.length; i++) into.push(out[i]!);
     }
+  }
+}
+
+function setPositions(filter: Uint8Array, pos: Uint16Array): void {
+  for (let i = 0; i < pos.length; i++) {
+    const b = pos[i]!;
+    filter[b >>> 3]! |= 0x80 >>> (b & 7);
+  }
+}
+
+function setPositionList(filter: Uint8Array, pos: number[]): void {
+  for (let i = 0; i < pos.length; i++) {
+    const b = pos[i]!;
+    filter[b >>> 3]! |= 0x80 >>> (b & 7);
   }
 }
 

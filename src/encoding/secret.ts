@@ -12,14 +12,21 @@ export function readSecret(opts: { file?: string; env?: string }): Uint8Array {
     try {
       raw = readFileSync(opts.file);
     } catch (e) {
-      throw new CohortlinkError('CL_FILE_UNREADABLE', `cannot read secret file '${opts.file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new CohortlinkError(
+        'CL_FILE_UNREADABLE',
+        `cannot read secret file '${opts.file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   } else if (opts.env !== undefined) {
     const v = process.env[opts.env];
-    if (v === undefined) throw new CohortlinkError('CL_SECRET_MISSING', `environment variable '${opts.env}' is not set`);
+    if (v === undefined)
+      throw new CohortlinkError('CL_SECRET_MISSING', `environment variable '${opts.env}' is not set`);
     raw = Buffer.from(v, 'utf8');
   } else {
-    throw new CohortlinkError('CL_SECRET_MISSING', 'give the shared secret with --secret-file FILE or --secret-env VAR');
+    throw new CohortlinkError(
+      'CL_SECRET_MISSING',
+      'give the shared secret with --secret-file FILE or --secret-env VAR',
+    );
   }
   let end = raw.length;
   if (end > 0 && raw[end - 1] === 0x0a) end--;

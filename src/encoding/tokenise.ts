@@ -51,7 +51,11 @@ function floorMod(a: number, m: number): number {
  * snapped to the grid of `thresholdDistance`, and 2·resolution+1 grid points around it are
  * emitted, so values closer than the threshold share tokens.
  */
-export function numericTokeniser(thresholdDistance: number, resolution: number, fractionalPrecision = 0): Tokeniser {
+export function numericTokeniser(
+  thresholdDistance: number,
+  resolution: number,
+  fractionalPrecision = 0,
+): Tokeniser {
   const interval = roundHalfEven(thresholdDistance * 10 ** fractionalPrecision);
   if (!(thresholdDistance > 0) || interval === 0) throw new RangeError('thresholdDistance too small');
   if (!Number.isInteger(resolution) || resolution < 1) throw new RangeError('resolution must be >= 1');

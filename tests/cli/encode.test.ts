@@ -8,7 +8,7 @@ import { SHARED_DIR } from '../helpers/paths.js';
 const SECRET = 'correct horse battery staple for cli tests';
 const HEADER = 'person_ref,nhs_number,given_name,family_name,date_of_birth,sex,postcode';
 const ROWS = [
-  'p1,9434765919,Zoë,O\'Brien,1970-03-12,F,SW1A 1AA',
+  "p1,9434765919,Zoë,O'Brien,1970-03-12,F,SW1A 1AA",
   'p2,943 476 5918,Ann,Lee,31/02/1980,Female,ls6 2ab',
   'p3,,"Mary Ann","Smith-Jones",19651109,M,',
   'p4,4010232137,Bob,Taylor,2001-07-04,1,M1 1AE',
@@ -29,15 +29,34 @@ function csv(name: string, lines: string[]): string {
 }
 
 function readNdjson(path: string) {
-  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  return { header: headerLine.parse(lines[0]), records: lines.slice(1, -1).map((l) => recordLine.parse(l)), summary: summaryLine.parse(lines.at(-1)) };
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  return {
+    header: headerLine.parse(lines[0]),
+    records: lines.slice(1, -1).map((l) => recordLine.parse(l)),
+    summary: summaryLine.parse(lines.at(-1)),
+  };
 }
 
 describe('cohortlink encode (CLI)', () => {
   it('encodes a CSV with the UK schema and accounts for every row', () => {
     const input = csv('ok.csv', [HEADER, ...ROWS]);
     const output = join(dir, 'ok.ndjson');
-    const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', output, '--workers', '2']);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      secretFile,
+      '--input',
+      input,
+      '--output',
+      output,
+      '--workers',
+      '2',
+    ]);
     expect(r.stderr).toContain('encoded 4 of 4 rows');
     expect(r.status).toBe(0);
     const { header, records, summary } = readNdjson(output);
@@ -47,18 +66,39 @@ describe('cohortlink encode (CLI)', () => {
     for (const rec of records) expect(Buffer.from(rec.clk, 'base64').length).toBe(128);
     expect(summary).toMatchObject({ rows: 4, encoded: 4, rejected: 0 });
     expect(summary.fields.nhs_number).toMatchObject({ present: 2, missing: 1, invalid: 1 });
-    expect(summary.fields.date_of_birth).toMatchObject({ present: 3, invalid: 1, invalidReasons: { date_impossible: 1 } });
+    expect(summary.fields.date_of_birth).toMatchObject({
+      present: 3,
+      invalid: 1,
+      invalidReasons: { date_impossible: 1 },
+    });
     // Neither the secret nor any identifier leaves in the output or the terminal.
     const everything = readFileSync(output, 'utf8') + r.stdout + r.stderr;
-    for (const secretOrId of [SECRET, '9434765919', 'Zoë', 'Smith-Jones', 'SW1A']) expect(everything).not.toContain(secretOrId);
+    for (const secretOrId of [SECRET, '9434765919', 'Zoë', 'Smith-Jones', 'SW1A'])
+      expect(everything).not.toContain(secretOrId);
   });
 
   it('gives the same output with 0, 1 and 2 workers and small chunks', () => {
-    const many = Array.from({ length: 300 }, (_, i) => `q${i},,Name${String.fromCharCode(97 + (i % 26))},Family${i % 17},1950-01-${String((i % 28) + 1).padStart(2, '0')},M,LS6 2AB`);
+    const many = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `q${i},,Name${String.fromCharCode(97 + (i % 26))},Family${i % 17},1950-01-${String((i % 28) + 1).padStart(2, '0')},M,LS6 2AB`,
+    );
     const input = csv('many.csv', [HEADER, ...many]);
     const outs = ['0', '1', '2'].map((w) => {
       const output = join(dir, `many-${w}.ndjson`);
-      const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', output, '--workers', w]);
+      const r = runCli([
+        'encode',
+        '--schema',
+        'uk',
+        '--secret-file',
+        secretFile,
+        '--input',
+        input,
+        '--output',
+        output,
+        '--workers',
+        w,
+      ]);
       expect(r.status).toBe(0);
       return readNdjson(output).records;
     });
@@ -71,8 +111,15 @@ describe('cohortlink encode (CLI)', () => {
     const input = csv('env.csv', [HEADER, ROWS[0]!]);
     const a = join(dir, 'env-a.ndjson');
     const b = join(dir, 'env-b.ndjson');
-    expect(runCli(['encode', '--schema', 'uk', '--secret-env', 'CL_SECRET', '--input', input, '--output', a], { env: { CL_SECRET: SECRET } }).status).toBe(0);
-    expect(runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', b]).status).toBe(0);
+    expect(
+      runCli(['encode', '--schema', 'uk', '--secret-env', 'CL_SECRET', '--input', input, '--output', a], {
+        env: { CL_SECRET: SECRET },
+      }).status,
+    ).toBe(0);
+    expect(
+      runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', b])
+        .status,
+    ).toBe(0);
     expect(readNdjson(a).records).toEqual(readNdjson(b).records);
     expect(readNdjson(a).header.keyFingerprint).toBe(readNdjson(b).header.keyFingerprint);
   });
@@ -86,9 +133,22 @@ describe('cohortlink encode (CLI)', () => {
   });
 
   it('names the columns the schema needs but the CSV lacks', () => {
-    const input = csv('cols.csv', ['person_ref,nhs_number,forename,family_name,date_of_birth,sex', 'p1,9434765919,Ann,Lee,1970-01-01,F']);
+    const input = csv('cols.csv', [
+      'person_ref,nhs_number,forename,family_name,date_of_birth,sex',
+      'p1,9434765919,Ann,Lee,1970-01-01,F',
+    ]);
     const out = join(dir, 'cols.ndjson');
-    const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', out]);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      secretFile,
+      '--input',
+      input,
+      '--output',
+      out,
+    ]);
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('CL_CSV_HEADER');
     expect(r.stderr).toContain('header.given_name');
@@ -99,7 +159,17 @@ describe('cohortlink encode (CLI)', () => {
   it('rejects rows with the wrong number of fields, naming the row, and writes nothing by default', () => {
     const input = csv('bad.csv', [HEADER, ROWS[0]!, 'p9,1,2', ROWS[3]!]);
     const out = join(dir, 'bad.ndjson');
-    const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', out]);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      secretFile,
+      '--input',
+      input,
+      '--output',
+      out,
+    ]);
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('CL_ROWS_REJECTED');
     expect(r.stderr).toContain('row 2: column_count');
@@ -110,7 +180,19 @@ describe('cohortlink encode (CLI)', () => {
   it('with --max-rejects, writes the good rows and accounts for the rejected ones', () => {
     const input = csv('tolerate.csv', [HEADER, ROWS[0]!, 'p9,1,2', ROWS[0]!, ROWS[3]!]);
     const out = join(dir, 'tolerate.ndjson');
-    const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', out, '--max-rejects', '5']);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      secretFile,
+      '--input',
+      input,
+      '--output',
+      out,
+      '--max-rejects',
+      '5',
+    ]);
     expect(r.status).toBe(0);
     const { records, summary } = readNdjson(out);
     expect(records.map((x) => x.ref)).toEqual(['p1', 'p4']);
@@ -124,14 +206,34 @@ describe('cohortlink encode (CLI)', () => {
   it('stops on a broken quote with the line number and leaves no output', () => {
     const input = csv('quote.csv', [HEADER, ROWS[0]!, 'p5,,"Ann,Lee,1970-01-01,F,LS6 2AB', ROWS[3]!]);
     const out = join(dir, 'quote.ndjson');
-    const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', out]);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      secretFile,
+      '--input',
+      input,
+      '--output',
+      out,
+    ]);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/CL_CSV_MALFORMED: line \d+/);
     expect(existsSync(out)).toBe(false);
   });
 
   it('reports an unreadable input file by path', () => {
-    const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', join(dir, 'nope.csv'), '--output', join(dir, 'n.ndjson')]);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      secretFile,
+      '--input',
+      join(dir, 'nope.csv'),
+      '--output',
+      join(dir, 'n.ndjson'),
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('CL_FILE_UNREADABLE');
     expect(r.stderr).toContain('nope.csv');
@@ -139,7 +241,19 @@ describe('cohortlink encode (CLI)', () => {
 
   it('refuses a reference column that is itself an encoded identifier', () => {
     const input = csv('refid.csv', [HEADER, ROWS[0]!]);
-    const r = runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', join(dir, 'r.ndjson'), '--ref-column', 'nhs_number']);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      secretFile,
+      '--input',
+      input,
+      '--output',
+      join(dir, 'r.ndjson'),
+      '--ref-column',
+      'nhs_number',
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--ref-column');
   });
@@ -147,15 +261,36 @@ describe('cohortlink encode (CLI)', () => {
   it('encodes a clkhash schema bit-identically through the CLI', () => {
     const caseDir = join(SHARED_DIR, 'interop', 'clkhash', 'uk-clkhash-v3-b');
     const out = join(dir, 'clkhash.ndjson');
-    const r = runCli(['encode', '--schema', join(caseDir, 'schema.json'), '--secret-file', join(caseDir, 'secret.txt'), '--input', join(caseDir, 'input.csv'), '--output', out]);
+    const r = runCli([
+      'encode',
+      '--schema',
+      join(caseDir, 'schema.json'),
+      '--secret-file',
+      join(caseDir, 'secret.txt'),
+      '--input',
+      join(caseDir, 'input.csv'),
+      '--output',
+      out,
+    ]);
     expect(r.status).toBe(0);
-    const expected = readFileSync(join(caseDir, 'expected.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]);
+    const expected = readFileSync(join(caseDir, 'expected.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[1]);
     expect(readNdjson(out).records.map((x) => x.clk)).toEqual(expected);
   });
 
   it('lists every schema problem with its JSON path', () => {
     const bad = join(dir, 'bad-schema.json');
-    writeFileSync(bad, JSON.stringify({ format: 'cohortlink-schema/1', filter: { bits: 1000 }, fields: [{ column: 'a', type: 'nme', features: [] }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        format: 'cohortlink-schema/1',
+        filter: { bits: 1000 },
+        fields: [{ column: 'a', type: 'nme', features: [] }],
+      }),
+    );
     const r = runCli(['schema', 'check', bad]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('$.filter.bits');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { popcount } from '../../src/encoding/bitfilter.js';
 import { keyFingerprint } from '../../src/encoding/keys.js';
 import { emptySummary } from '../../src/encoding/quality.js';
-import { RecordEncoder } from '../../src/encoding/recordEncoder.js';
+import { blocksOf, RecordEncoder } from '../../src/encoding/recordEncoder.js';
 import { compileSchema } from '../../src/encoding/schema/load.js';
 import { PRESETS } from '../../src/encoding/schema/presets.js';
 
@@ -24,21 +24,37 @@ const record = fc.record({
   nhs: fc.constantFrom('9434765919', '4010232137', '', '943 476 5919'),
   given: name,
   family: name,
-  dob: fc.date({ min: new Date('1920-01-01'), max: new Date('2020-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+  dob: fc
+    .date({ min: new Date('1920-01-01'), max: new Date('2020-12-31'), noInvalidDate: true })
+    .map((d) => d.toISOString().slice(0, 10)),
   sex: fc.constantFrom('M', 'F', 'Male', 'female', ''),
   postcode: fc.constantFrom('SW1A 1AA', 'ls6 2ab', 'M1 1AE', 'B15 2TT', ''),
 });
 type Rec = typeof record extends fc.Arbitrary<infer T> ? T : never;
 
 function rowOf(r: Rec, ref = 'r1'): Record<string, string> {
-  return { ref, nhs_number: r.nhs, given_name: r.given, family_name: r.family, date_of_birth: r.dob, sex: r.sex, postcode: r.postcode };
+  return {
+    ref,
+    nhs_number: r.nhs,
+    given_name: r.given,
+    family_name: r.family,
+    date_of_birth: r.dob,
+    sex: r.sex,
+    postcode: r.postcode,
+  };
 }
 
 function encodeWith(secret: Uint8Array, columns: string[], rows: Record<string, string>[]): Uint8Array[] {
   const plan = compileSchema(UK, secret);
   const enc = new RecordEncoder(plan, columns);
   const q = emptySummary(plan.fields.map((f) => f.column));
-  return rows.map((r) => enc.encode(columns.map((c) => r[c] ?? ''), q).clk);
+  return rows.map(
+    (r) =>
+      enc.encode(
+        columns.map((c) => r[c] ?? ''),
+        q,
+      ).clk,
+  );
 }
 
 describe('record encoder properties (UK schema)', () => {
@@ -65,8 +81,22 @@ describe('record encoder properties (UK schema)', () => {
   });
 
   it('formatting variants of the same identifiers give the same CLK', () => {
-    const a = rowOf({ nhs: '9434765919', given: 'Zoë', family: "O'Brien-Smith", dob: '1970-03-12', sex: 'F', postcode: 'SW1A 1AA' });
-    const b = rowOf({ nhs: '943 476 5919', given: 'ZOE', family: 'obrien smith', dob: '12/03/1970', sex: 'female', postcode: 'sw1a1aa' });
+    const a = rowOf({
+      nhs: '9434765919',
+      given: 'Zoë',
+      family: "O'Brien-Smith",
+      dob: '1970-03-12',
+      sex: 'F',
+      postcode: 'SW1A 1AA',
+    });
+    const b = rowOf({
+      nhs: '943 476 5919',
+      given: 'ZOE',
+      family: 'obrien smith',
+      dob: '12/03/1970',
+      sex: 'female',
+      postcode: 'sw1a1aa',
+    });
     const [x, y] = encodeWith(secretA, COLUMNS, [a, b]);
     expect(dice(x!, y!)).toBe(1);
   });
@@ -105,21 +135,50 @@ describe('record encoder properties (UK schema)', () => {
     const q = emptySummary(plan.fields.map((f) => f.column));
     const bad = enc.encode(['r1', '9434765918', 'Ann', 'Lee', '1970-02-30', 'M', 'NOT A PC'], q);
     const missing = enc.encode(['r2', '', 'Ann', 'Lee', '', 'M', ''], q);
-    expect(q.fields.nhs_number).toMatchObject({ invalid: 1, missing: 1, invalidReasons: { nhs_check_digit: 1 } });
-    expect(q.fields.date_of_birth).toMatchObject({ invalid: 1, missing: 1, invalidReasons: { date_impossible: 1 } });
-    expect(q.fields.postcode).toMatchObject({ invalid: 1, missing: 1, invalidReasons: { postcode_format: 1 } });
+    expect(q.fields.nhs_number).toMatchObject({
+      invalid: 1,
+      missing: 1,
+      invalidReasons: { nhs_check_digit: 1 },
+    });
+    expect(q.fields.date_of_birth).toMatchObject({
+      invalid: 1,
+      missing: 1,
+      invalidReasons: { date_impossible: 1 },
+    });
+    expect(q.fields.postcode).toMatchObject({
+      invalid: 1,
+      missing: 1,
+      invalidReasons: { postcode_format: 1 },
+    });
     expect(Buffer.from(bad.clk).equals(Buffer.from(missing.clk))).toBe(true);
     expect(q.encodedWithMissing).toBe(2);
-    expect(bad.blocks.nhs).toBeUndefined();
+    expect(blocksOf(bad).nhs).toBeUndefined();
   });
 
   it('block keys are keyed: equal values agree, and the key changes with the secret', () => {
-    const r = rowOf({ nhs: '9434765919', given: 'Ann', family: 'Lee', dob: '1970-03-12', sex: 'F', postcode: 'LS6 2AB' });
+    const r = rowOf({
+      nhs: '9434765919',
+      given: 'Ann',
+      family: 'Lee',
+      dob: '1970-03-12',
+      sex: 'F',
+      postcode: 'LS6 2AB',
+    });
     const planA = compileSchema(UK, secretA);
     const planB = compileSchema(UK, secretB);
     const q = emptySummary(planA.fields.map((f) => f.column));
-    const a = new RecordEncoder(planA, COLUMNS).encode(COLUMNS.map((c) => r[c]!), q).blocks;
-    const b = new RecordEncoder(planB, COLUMNS).encode(COLUMNS.map((c) => r[c]!), q).blocks;
+    const a = blocksOf(
+      new RecordEncoder(planA, COLUMNS).encode(
+        COLUMNS.map((c) => r[c]!),
+        q,
+      ),
+    );
+    const b = blocksOf(
+      new RecordEncoder(planB, COLUMNS).encode(
+        COLUMNS.map((c) => r[c]!),
+        q,
+      ),
+    );
     expect(Object.keys(a).sort()).toEqual(['fn_sdx_yob', 'gn_sdx_dob', 'nhs', 'pc_gn_init']);
     for (const k of Object.keys(a)) {
       expect(a[k]).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -163,7 +222,8 @@ describe('hardening', () => {
     const noisy2 = encodeAll({ ...base, hardening: { bitFlip: { probability: 0.1 } } }).clks;
     expect(Buffer.from(noisy1[0]!).equals(Buffer.from(noisy2[0]!))).toBe(true);
     let flipped = 0;
-    for (let i = 0; i < plain[0]!.length; i++) flipped += popcount(new Uint8Array([plain[0]![i]! ^ noisy1[0]![i]!]));
+    for (let i = 0; i < plain[0]!.length; i++)
+      flipped += popcount(new Uint8Array([plain[0]![i]! ^ noisy1[0]![i]!]));
     expect(flipped).toBeGreaterThan(1024 * 0.05);
     expect(flipped).toBeLessThan(1024 * 0.15);
   });

@@ -5,12 +5,16 @@ import { exactTokeniser, numericTokeniser, qgramTokeniser } from '../../src/enco
 describe('tokenisers', () => {
   it('padded q-grams: len + q - 1 grams, each of q code points', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), fc.integer({ min: 2, max: 4 }), (s, q) => {
-        const cps = Array.from(s).length;
-        const grams = qgramTokeniser(q, false)(s);
-        expect(grams.length).toBe(cps + q - 1);
-        for (const g of grams) expect(Array.from(g).length).toBe(q);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 2, max: 4 }),
+        (s, q) => {
+          const cps = Array.from(s).length;
+          const grams = qgramTokeniser(q, false)(s);
+          expect(grams.length).toBe(cps + q - 1);
+          for (const g of grams) expect(Array.from(g).length).toBe(q);
+        },
+      ),
     );
   });
 

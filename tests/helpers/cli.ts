@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs the built `cohortlink` program as a user would (npm test builds it first). */
-export function runCli(args: readonly string[], opts: { env?: Record<string, string>; cwd?: string } = {}): CliResult {
+export function runCli(
+  args: readonly string[],
+  opts: { env?: Record<string, string>; cwd?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, CI: '1', ...opts.env },

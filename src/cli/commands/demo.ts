@@ -17,17 +17,22 @@ import { intOption } from './options.js';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Generate a demo population and encode every dataset with the UK schema (the end-to-end demo)')
+    .description(
+      'Generate a demo population and encode every dataset with the UK schema (the end-to-end demo)',
+    )
     .option('--dir <dir>', 'where to put the demo data', 'data/demo')
     .option('--people <n>', 'people in the spine', intOption('--people', 1, 10_000_000), 20_000)
     .option('--seed <n>', 'generator seed', intOption('--seed', 0, Number.MAX_SAFE_INTEGER), 2026)
     .action(async (o: { dir: string; people: number; seed: number }) => {
       mkdirSync(o.dir, { recursive: true });
       const secretFile = join(o.dir, 'secret.key');
-      if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+      if (!existsSync(secretFile))
+        writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
       const secret = readSecret({ file: secretFile });
       const gen = await generatePopulation({ people: o.people, seed: o.seed, outDir: o.dir });
-      process.stderr.write(`generated ${gen.files.map((f) => `${f.name} (${f.rows.toLocaleString('en-GB')} rows)`).join(', ')} in ${o.dir}\n`);
+      process.stderr.write(
+        `generated ${gen.files.map((f) => `${f.name} (${f.rows.toLocaleString('en-GB')} rows)`).join(', ')} in ${o.dir}\n`,
+      );
       for (const f of gen.files.filter((x) => x.name !== 'truth' && x.file.endsWith('.csv'))) {
         const output = join(o.dir, `${f.name}.ndjson`);
         const bar = progressBar(`encoding ${f.name}`, 1, 'rows');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { registerGenerate } from './generate.js';
 import { registerDemo } from './demo.js';
 import { registerEncode } from './encode.js';
+import { registerGenerate } from './generate.js';
 import { registerSchema } from './schema.js';
 
 /** Every subcommand registers here, in the order `--help` lists them. */

@@ -5,7 +5,10 @@ export function intOption(name: string, min: number, max: number): (v: string) =
   return (v) => {
     const n = Number(v);
     if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new CohortlinkError('CL_USAGE', `${name} must be a whole number from ${min} to ${max}, got '${v}'`);
+      throw new CohortlinkError(
+        'CL_USAGE',
+        `${name} must be a whole number from ${min} to ${max}, got '${v}'`,
+      );
     }
     return n;
   };

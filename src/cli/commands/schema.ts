@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { compileSchema, readSchemaJson } from '../../encoding/schema/load.js';
 import { cohortlinkJsonSchema } from '../../encoding/schema/jsonSchema.js';
+import { compileSchema, readSchemaJson } from '../../encoding/schema/load.js';
 import { PRESETS } from '../../encoding/schema/presets.js';
 
 /** Fixed throwaway key for `schema check`: compiling needs a key, checking must not need the secret. */
@@ -17,7 +17,9 @@ export function registerSchema(program: Command): void {
     });
   schema
     .command('check')
-    .description('validate a schema file (cohortlink or clkhash v3); every problem is listed with its JSON path')
+    .description(
+      'validate a schema file (cohortlink or clkhash v3); every problem is listed with its JSON path',
+    )
     .argument('<file>', 'schema file or built-in name')
     .action((file: string) => {
       const plan = compileSchema(readSchemaJson(file), CHECK_KEY);

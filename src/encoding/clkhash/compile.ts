@@ -1,5 +1,5 @@
 import { CohortlinkError } from '../../errors.js';
-import { type TokenHasher, clkhashBlakeHasher, clkhashDoubleHasher } from '../hashers.js';
+import { clkhashBlakeHasher, clkhashDoubleHasher, type TokenHasher } from '../hashers.js';
 import { clkhashKeyLists, keyFingerprint, schemaFingerprint } from '../keys.js';
 import type { BitsStrategy, EncodingPlan, FieldPlan, Prepared } from '../plan.js';
 import { exactTokeniser, gramShape, numericTokeniser, qgramTokeniser, type Tokeniser } from '../tokenise.js';
@@ -16,12 +16,16 @@ import { strptimeToYmd } from './strptime.js';
 const VALUE = 'value';
 
 function zodIssues(err: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }) {
-  return err.issues.map((i) => ({ path: `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`, message: i.message }));
+  return err.issues.map((i) => ({
+    path: `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`,
+    message: i.message,
+  }));
 }
 
 export function parseClkhashSchema(json: unknown): ClkhashV3Schema {
   const r = clkhashV3Schema.safeParse(json);
-  if (!r.success) throw new CohortlinkError('CL_SCHEMA_INVALID', 'clkhash v3 schema is invalid', zodIssues(r.error));
+  if (!r.success)
+    throw new CohortlinkError('CL_SCHEMA_INVALID', 'clkhash v3 schema is invalid', zodIssues(r.error));
   const issues: { path: string; message: string }[] = [];
   r.data.features.forEach((f, i) => {
     if (f.ignored === true) return;
@@ -38,11 +42,14 @@ export function parseClkhashSchema(json: unknown): ClkhashV3Schema {
     }
   });
   const hashL = r.data.clkConfig.l * 2 ** (r.data.clkConfig.xor_folds ?? 0);
-  const usesBlake = r.data.features.some((f) => f.ignored !== true && (f.hashing.hash?.type ?? 'blakeHash') === 'blakeHash');
+  const usesBlake = r.data.features.some(
+    (f) => f.ignored !== true && (f.hashing.hash?.type ?? 'blakeHash') === 'blakeHash',
+  );
   if (usesBlake && (hashL & (hashL - 1)) !== 0) {
     issues.push({ path: '$.clkConfig.l', message: 'blakeHash needs l·2^xor_folds to be a power of two' });
   }
-  if (issues.length > 0) throw new CohortlinkError('CL_SCHEMA_INVALID', 'clkhash v3 schema is invalid', issues);
+  if (issues.length > 0)
+    throw new CohortlinkError('CL_SCHEMA_INVALID', 'clkhash v3 schema is invalid', issues);
   return r.data;
 }
 
@@ -114,7 +121,8 @@ function bitsFor(f: ClkhashHashedField): BitsStrategy {
 
 function hasherFor(f: ClkhashHashedField, keys: Uint8Array[], hashL: number): TokenHasher {
   const h = f.hashing.hash ?? { type: 'blakeHash' as const };
-  if (h.type === 'doubleHash') return clkhashDoubleHasher(keys[0]!, keys[1]!, hashL, h.prevent_singularity === true);
+  if (h.type === 'doubleHash')
+    return clkhashDoubleHasher(keys[0]!, keys[1]!, hashL, h.prevent_singularity === true);
   return clkhashBlakeHasher(keys[0]!, hashL);
 }
 
@@ -167,7 +175,9 @@ export function compileClkhashSchema(json: unknown, secret: Uint8Array): Encodin
   });
   const warnings: string[] = [];
   if (cfg.xorFolds !== undefined) {
-    warnings.push('clkConfig.xorFolds is ignored (clkhash 0.18.3 reads only xor_folds); cohortlink ignores it too so CLKs stay identical');
+    warnings.push(
+      'clkConfig.xorFolds is ignored (clkhash 0.18.3 reads only xor_folds); cohortlink ignores it too so CLKs stay identical',
+    );
   }
   return {
     source: 'clkhash-v3',

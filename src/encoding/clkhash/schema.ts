@@ -55,13 +55,30 @@ const integerFormat = z.object({
   maximum: z.number().int().optional(),
   description: z.string().optional(),
 });
-const dateFormat = z.object({ type: z.literal('date'), format: z.string().min(1), description: z.string().optional() });
-const enumFormat = z.object({ type: z.literal('enum'), values: z.array(z.string()).min(1), description: z.string().optional() });
+const dateFormat = z.object({
+  type: z.literal('date'),
+  format: z.string().min(1),
+  description: z.string().optional(),
+});
+const enumFormat = z.object({
+  type: z.literal('enum'),
+  values: z.array(z.string()).min(1),
+  description: z.string().optional(),
+});
 
 const format = z.discriminatedUnion('type', [stringFormat, integerFormat, dateFormat, enumFormat]);
 
-const ignoredField = z.object({ identifier: z.string(), ignored: z.literal(true), description: z.string().optional() });
-const hashedField = z.object({ identifier: z.string(), ignored: z.literal(false).optional(), format, hashing });
+const ignoredField = z.object({
+  identifier: z.string(),
+  ignored: z.literal(true),
+  description: z.string().optional(),
+});
+const hashedField = z.object({
+  identifier: z.string(),
+  ignored: z.literal(false).optional(),
+  format,
+  hashing,
+});
 
 export const clkhashV3Schema = z.object({
   version: z.literal(3),

@@ -23,7 +23,13 @@ export const COMPONENTS: Record<FieldType, readonly string[]> = {
 };
 
 const tokeniser = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('qgram'), q: z.number().int().min(1).max(8).default(2), positional: z.boolean().default(false) }).strict(),
+  z
+    .object({
+      kind: z.literal('qgram'),
+      q: z.number().int().min(1).max(8).default(2),
+      positional: z.boolean().default(false),
+    })
+    .strict(),
   z.object({ kind: z.literal('positional') }).strict(),
   z.object({ kind: z.literal('exact') }).strict(),
   z
@@ -73,14 +79,20 @@ const blockPart = z
   .strict();
 
 const blockKey = z
-  .object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ or -, at most 40'), parts: z.array(blockPart).min(1) })
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ or -, at most 40'),
+    parts: z.array(blockPart).min(1),
+  })
   .strict();
 
 const hardening = z
   .object({
     balance: z.boolean().default(false),
     salt: z.object({ column: z.string(), component: z.string() }).strict().optional(),
-    bitFlip: z.object({ probability: z.number().min(0).max(0.5) }).strict().optional(),
+    bitFlip: z
+      .object({ probability: z.number().min(0).max(0.5) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -113,15 +125,20 @@ export function crossCheck(s: CohortlinkSchema): { path: string; message: string
   const issues: { path: string; message: string }[] = [];
   const byColumn = new Map<string, FieldSpec>();
   s.fields.forEach((f, i) => {
-    if (byColumn.has(f.column)) issues.push({ path: `$.fields[${i}].column`, message: `column '${f.column}' is declared twice` });
+    if (byColumn.has(f.column))
+      issues.push({ path: `$.fields[${i}].column`, message: `column '${f.column}' is declared twice` });
     byColumn.set(f.column, f);
-    if (f.role !== undefined && f.type !== 'name') issues.push({ path: `$.fields[${i}].role`, message: 'role applies to name fields only' });
+    if (f.role !== undefined && f.type !== 'name')
+      issues.push({ path: `$.fields[${i}].role`, message: 'role applies to name fields only' });
     if (f.dateFormats !== undefined && f.type !== 'date') {
       issues.push({ path: `$.fields[${i}].dateFormats`, message: 'dateFormats applies to date fields only' });
     }
     f.features.forEach((ft, j) => {
       if ((ft.bitsPerToken === undefined) === (ft.bitsPerFeature === undefined)) {
-        issues.push({ path: `$.fields[${i}].features[${j}]`, message: 'give exactly one of bitsPerToken or bitsPerFeature' });
+        issues.push({
+          path: `$.fields[${i}].features[${j}]`,
+          message: 'give exactly one of bitsPerToken or bitsPerFeature',
+        });
       }
       if (!COMPONENTS[f.type].includes(ft.component)) {
         issues.push({
@@ -131,19 +148,26 @@ export function crossCheck(s: CohortlinkSchema): { path: string; message: string
       }
     });
   });
-  if (!s.fields.some((f) => f.features.length > 0)) issues.push({ path: '$.fields', message: 'no field has a feature to encode' });
+  if (!s.fields.some((f) => f.features.length > 0))
+    issues.push({ path: '$.fields', message: 'no field has a feature to encode' });
   const component = (path: string, column: string, comp: string) => {
     const f = byColumn.get(column);
     if (f === undefined) issues.push({ path: `${path}.column`, message: `no field has column '${column}'` });
     else if (!COMPONENTS[f.type].includes(comp)) {
-      issues.push({ path: `${path}.component`, message: `'${comp}' is not a component of ${f.type} (one of: ${COMPONENTS[f.type].join(', ')})` });
+      issues.push({
+        path: `${path}.component`,
+        message: `'${comp}' is not a component of ${f.type} (one of: ${COMPONENTS[f.type].join(', ')})`,
+      });
     }
   };
   const names = new Set<string>();
   s.blocking.forEach((b, i) => {
-    if (names.has(b.name)) issues.push({ path: `$.blocking[${i}].name`, message: `block key '${b.name}' is declared twice` });
+    if (names.has(b.name))
+      issues.push({ path: `$.blocking[${i}].name`, message: `block key '${b.name}' is declared twice` });
     names.add(b.name);
-    b.parts.forEach((p, j) => component(`$.blocking[${i}].parts[${j}]`, p.column, p.component));
+    b.parts.forEach((p, j) => {
+      component(`$.blocking[${i}].parts[${j}]`, p.column, p.component);
+    });
   });
   if (s.hardening.salt) component('$.hardening.salt', s.hardening.salt.column, s.hardening.salt.component);
   const hashed = s.filter.bits * 2 ** s.filter.xorFolds;

@@ -1,9 +1,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CohortlinkError, type Issue } from '../../errors.js';
-import { blakeRandomHasher, hmacDoubleHasher, type TokenHasher } from '../hashers.js';
 import { keyedPermutation } from '../hardening.js';
-import { reusableHmac } from '../mac.js';
+import { blakeRandomHasher, hmacDoubleHasher, type TokenHasher } from '../hashers.js';
 import { deriveKey, keyFingerprint, schemaFingerprint } from '../keys.js';
+import { reusableHmac } from '../mac.js';
 import type { BlockKeyPlan, EncodingPlan, FeaturePlan, FieldPlan, HardeningPlan } from '../plan.js';
 import { exactTokeniser, gramShape, numericTokeniser, qgramTokeniser, type Tokeniser } from '../tokenise.js';
 import { type CohortlinkSchema, cohortlinkSchema, crossCheck, type FeatureSpec } from './cohortlinkSchema.js';
@@ -11,7 +11,9 @@ import { preparerFor } from './fieldTypes.js';
 
 const utf8 = new TextEncoder();
 
-export function zodIssues(err: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): Issue[] {
+export function zodIssues(err: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): Issue[] {
   return err.issues.map((i) => ({
     path: `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`,
     message: i.message,
@@ -21,9 +23,11 @@ export function zodIssues(err: { issues: readonly { path: readonly PropertyKey[]
 /** Validates a cohortlink schema, listing every problem (zod's and the cross-field ones) with its JSON path. */
 export function parseCohortlinkSchema(json: unknown): CohortlinkSchema {
   const r = cohortlinkSchema.safeParse(json);
-  if (!r.success) throw new CohortlinkError('CL_SCHEMA_INVALID', 'cohortlink schema is invalid', zodIssues(r.error));
+  if (!r.success)
+    throw new CohortlinkError('CL_SCHEMA_INVALID', 'cohortlink schema is invalid', zodIssues(r.error));
   const issues = crossCheck(r.data);
-  if (issues.length > 0) throw new CohortlinkError('CL_SCHEMA_INVALID', 'cohortlink schema is invalid', issues);
+  if (issues.length > 0)
+    throw new CohortlinkError('CL_SCHEMA_INVALID', 'cohortlink schema is invalid', issues);
   return r.data;
 }
 
@@ -74,12 +78,18 @@ export function compileCohortlinkSchema(json: unknown, secret: Uint8Array): Enco
       // fields leaves every other field's bits unchanged.
       const key = deriveKey(secret, `field:${f.column}:${ft.component}:${n}`);
       const t = ft.tokens;
-      const gram = t.kind === 'qgram' ? gramShape(t.q, t.positional) : t.kind === 'positional' ? gramShape(1, true) : undefined;
+      const gram =
+        t.kind === 'qgram'
+          ? gramShape(t.q, t.positional)
+          : t.kind === 'positional'
+            ? gramShape(1, true)
+            : undefined;
       return {
         ...(gram ? { gram } : {}),
         component: ft.component,
         tokenise: tokeniserFor(ft),
-        bits: ft.bitsPerToken !== undefined ? { perToken: ft.bitsPerToken } : { perFeature: ft.bitsPerFeature! },
+        bits:
+          ft.bitsPerToken !== undefined ? { perToken: ft.bitsPerToken } : { perFeature: ft.bitsPerFeature! },
         hasher: hasherFor(ft.hash ?? schema.filter.hash, key, hashBits),
       };
     });
@@ -94,7 +104,11 @@ export function compileCohortlinkSchema(json: unknown, secret: Uint8Array): Enco
       derive: (prep) => {
         if (prep.kind !== 'present') return undefined;
         const v = prep.components[p.component];
-        return v === undefined || v.length === 0 ? undefined : p.prefix !== undefined ? v.slice(0, p.prefix) : v;
+        return v === undefined || v.length === 0
+          ? undefined
+          : p.prefix !== undefined
+            ? v.slice(0, p.prefix)
+            : v;
       },
     })),
   }));
@@ -102,7 +116,13 @@ export function compileCohortlinkSchema(json: unknown, secret: Uint8Array): Enco
   const h = schema.hardening;
   const hardening: HardeningPlan = {
     ...(h.salt ? { saltColumn: h.salt.column, saltComponent: h.salt.component } : {}),
-    ...(h.balance ? { balance: { permutation: keyedPermutation(deriveKey(secret, 'hardening:balance'), schema.filter.bits * 2) } } : {}),
+    ...(h.balance
+      ? {
+          balance: {
+            permutation: keyedPermutation(deriveKey(secret, 'hardening:balance'), schema.filter.bits * 2),
+          },
+        }
+      : {}),
     ...(h.bitFlip && h.bitFlip.probability > 0
       ? { bitFlip: { probability: h.bitFlip.probability, seedKey: deriveKey(secret, 'hardening:bitflip') } }
       : {}),

@@ -14,16 +14,24 @@ export function readSchemaJson(nameOrPath: string): unknown {
   try {
     text = readFileSync(nameOrPath, 'utf8');
   } catch (e) {
-    throw new CohortlinkError('CL_FILE_UNREADABLE', `cannot read schema file '${nameOrPath}' (${(e as NodeJS.ErrnoException).code ?? 'error'}); built-in schemas: ${Object.keys(PRESETS).join(', ')}`);
+    throw new CohortlinkError(
+      'CL_FILE_UNREADABLE',
+      `cannot read schema file '${nameOrPath}' (${(e as NodeJS.ErrnoException).code ?? 'error'}); built-in schemas: ${Object.keys(PRESETS).join(', ')}`,
+    );
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new CohortlinkError('CL_SCHEMA_INVALID', `schema file '${nameOrPath}' is not valid JSON: ${(e as Error).message}`);
+    throw new CohortlinkError(
+      'CL_SCHEMA_INVALID',
+      `schema file '${nameOrPath}' is not valid JSON: ${(e as Error).message}`,
+    );
   }
 }
 
 /** Compiles either schema format; clkhash v3 schemas are recognised by their `clkConfig`. */
 export function compileSchema(json: unknown, secret: Uint8Array): EncodingPlan {
-  return looksLikeClkhashSchema(json) ? compileClkhashSchema(json, secret) : compileCohortlinkSchema(json, secret);
+  return looksLikeClkhashSchema(json)
+    ? compileClkhashSchema(json, secret)
+    : compileCohortlinkSchema(json, secret);
 }

@@ -17,7 +17,11 @@ export const PRESETS: Record<string, CohortlinkSchemaInput> = {
     description: 'UK demographics: NHS number, names, date of birth, sex, postcode',
     filter: { bits: 1024, hash: 'blake2s' },
     fields: [
-      { column: 'nhs_number', type: 'nhsNumber', features: [{ component: 'value', tokens: { kind: 'positional' }, bitsPerFeature: 60 }] },
+      {
+        column: 'nhs_number',
+        type: 'nhsNumber',
+        features: [{ component: 'value', tokens: { kind: 'positional' }, bitsPerFeature: 60 }],
+      },
       {
         column: 'given_name',
         type: 'name',
@@ -36,8 +40,16 @@ export const PRESETS: Record<string, CohortlinkSchemaInput> = {
         dateFormats: ['iso', 'dmy', 'ymd-compact'],
         features: [{ component: 'compact', tokens: { kind: 'positional' }, bitsPerFeature: 80 }],
       },
-      { column: 'sex', type: 'sex', features: [{ component: 'value', tokens: { kind: 'exact' }, bitsPerToken: 10 }] },
-      { column: 'postcode', type: 'postcode', features: [{ component: 'compact', tokens: { kind: 'qgram', q: 2 }, bitsPerFeature: 50 }] },
+      {
+        column: 'sex',
+        type: 'sex',
+        features: [{ component: 'value', tokens: { kind: 'exact' }, bitsPerToken: 10 }],
+      },
+      {
+        column: 'postcode',
+        type: 'postcode',
+        features: [{ component: 'compact', tokens: { kind: 'qgram', q: 2 }, bitsPerFeature: 50 }],
+      },
     ],
     blocking: [
       { name: 'nhs', parts: [{ column: 'nhs_number', component: 'value' }] },
