@@ -1,15 +1,12 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { CohortlinkError, type Issue } from '../../errors.js';
+import { blockMac } from '../blockMac.js';
 import { keyedPermutation } from '../hardening.js';
 import { blakeRandomHasher, hmacDoubleHasher, type TokenHasher } from '../hashers.js';
 import { deriveKey, keyFingerprint, schemaFingerprint } from '../keys.js';
-import { reusableHmac } from '../mac.js';
 import type { BlockKeyPlan, EncodingPlan, FeaturePlan, FieldPlan, HardeningPlan } from '../plan.js';
 import { exactTokeniser, gramShape, numericTokeniser, qgramTokeniser, type Tokeniser } from '../tokenise.js';
 import { type CohortlinkSchema, cohortlinkSchema, crossCheck, type FeatureSpec } from './cohortlinkSchema.js';
 import { preparerFor } from './fieldTypes.js';
-
-const utf8 = new TextEncoder();
 
 export function zodIssues(err: {
   issues: readonly { path: readonly PropertyKey[]; message: string }[];
@@ -47,12 +44,6 @@ function tokeniserFor(f: FeatureSpec): Tokeniser {
 
 function hasherFor(kind: 'blake2s' | 'hmacDouble', key: Uint8Array, bits: number): TokenHasher {
   return kind === 'blake2s' ? blakeRandomHasher(key, bits) : hmacDoubleHasher(key, bits);
-}
-
-/** Block keys are HMAC-SHA256 under a per-key-name derived key, truncated to 128 bits. */
-function blockMac(key: Uint8Array): (joined: string) => string {
-  const mac = reusableHmac(sha256, key);
-  return (joined) => Buffer.from(mac(utf8.encode(joined)).buffer, 0, 16).toString('base64url');
 }
 
 export function compileCohortlinkSchema(json: unknown, secret: Uint8Array): EncodingPlan {

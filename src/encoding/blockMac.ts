@@ -1,0 +1,42 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { reusableHmac } from './mac.js';
+
+/**
+ * The keyed block key: HMAC-SHA256 of the joined blocking value under the block key's own
+ * derived key, truncated to 128 bits, as base64url (22 characters). One call per record for
+ * never-repeating values such as NHS numbers, so the conversions around the MAC are done in
+ * reused buffers: the message is copied into a scratch array when it is ASCII (UTF-8 encoded
+ * otherwise) and the 16 bytes are base64url-encoded by table.
+ */
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const utf8 = new TextEncoder();
+
+export function blockMac(key: Uint8Array): (joined: string) => string {
+  const mac = reusableHmac(sha256, key);
+  let scratch = new Uint8Array(256);
+  return (joined) => {
+    const n = joined.length;
+    let msg: Uint8Array | undefined;
+    if (n <= scratch.length) {
+      msg = scratch.subarray(0, n);
+      for (let i = 0; i < n; i++) {
+        const c = joined.charCodeAt(i);
+        if (c >= 0x80) {
+          msg = undefined;
+          break;
+        }
+        msg[i] = c;
+      }
+    } else scratch = new Uint8Array(n * 2);
+    const d = mac(msg ?? utf8.encode(joined));
+    let out = '';
+    // 16 bytes = 5 groups of 3 bytes and one left over: 22 characters, no padding.
+    for (let i = 0; i < 15; i += 3) {
+      const v = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
+      out += ALPHABET[v >>> 18]! + ALPHABET[(v >>> 12) & 63]! + ALPHABET[(v >>> 6) & 63]! + ALPHABET[v & 63]!;
+    }
+    const last = d[15]!;
+    return out + ALPHABET[last >>> 2]! + ALPHABET[(last & 3) << 4]!;
+  };
+}
