@@ -24,7 +24,12 @@ interface FieldEntry {
   positions: Uint16Array | undefined;
   /** The value's contribution to each block-key part that reads this field ('' = none). */
   readonly blockValues: readonly string[];
+  /** The same contributions as small integers, interned per block-key part (-1 = none). */
+  readonly blockIds: readonly number[];
 }
+
+/** Distinct values a block-key part may intern before its key stops being cached. */
+const MAX_INTERNED = 1 << 16;
 
 export class RecordEncoder {
   private readonly fieldIndex: readonly number[];
@@ -34,17 +39,17 @@ export class RecordEncoder {
   private readonly prepareCaches: readonly TokenCache<FieldEntry>[];
   private readonly entries: FieldEntry[];
   private readonly tokenCaches: readonly (readonly Map<number, Uint16Array>[])[];
-  private readonly blockCaches: readonly {
-    root: Map<string, unknown>;
-    size: number;
-    lookups: number;
-    hits: number;
-    enabled: boolean;
-  }[];
+  /** Per block key: fragments in nested arrays indexed by the parts' interned ids, or null
+   * once a part has too many distinct values to be worth caching (NHS numbers). */
+  private readonly blockTables: (unknown[] | null)[];
+  /** Per block key and part: value → interned id. */
+  private readonly interns: readonly (readonly Map<string, number>[])[];
+  private readonly partIds: number[] = [];
   private readonly partValues: string[] = [];
   private readonly fragments: string[] = [];
   private readonly partSlot: readonly (readonly number[])[];
   private readonly fieldDerivers: readonly (readonly ((p: Prepared) => string | undefined)[])[];
+  private readonly fieldSlotParts: readonly (readonly { b: number; j: number }[])[];
   private readonly scratch: number[] = [];
   private readonly positionsScratch: number[] = [];
   private readonly blockPrefixes: readonly string[];
@@ -93,13 +98,9 @@ export class RecordEncoder {
     this.prepareCaches = plan.fields.map(() => new TokenCache<FieldEntry>(1 << 16, 0.05));
     this.tokenCaches = plan.fields.map((f) => f.features.map(() => new Map<number, Uint16Array>()));
     this.blockPrefixes = plan.blocking.map((b) => `"${b.name}":"`);
-    this.blockCaches = plan.blocking.map(() => ({
-      root: new Map(),
-      size: 0,
-      lookups: 0,
-      hits: 0,
-      enabled: true,
-    }));
+    this.blockTables = plan.blocking.map(() => []);
+    this.interns = plan.blocking.map((b) => b.parts.map(() => new Map<string, number>()));
+    this.fieldSlotParts = slots;
   }
 
   /** Encodes one row, counting each field's status into `quality`. */
@@ -167,47 +168,43 @@ export class RecordEncoder {
   /**
    * One block key as its JSON fragment ('"name":"key"', or '' when a part is missing). The MAC
    * is the cost, and blocking values repeat (that is what makes them blocks), so fragments are
-   * cached in nested maps keyed by the part values. The part values mostly come from cached
-   * prepared values, so they are the same string objects each time with their hashes already
-   * computed — no joined string is built or hashed on a hit (measured: keying by the joined
-   * string cost more than the MACs it saved; keying by prepared-value identity missed far more,
-   * since distinct (name, date) pairs outnumber (Soundex, day) pairs).
+   * cached in nested arrays indexed by the parts' interned ids. Ids are assigned when a field
+   * value is first prepared and kept in its cache entry, so a hit does no string hashing at
+   * all. (Measured, slower: one map keyed by the joined string; nested maps keyed by the part
+   * strings; caching by prepared-value identity, which misses far more because distinct
+   * (name, date) pairs outnumber (Soundex, day) pairs.)
    */
   private blockFragment(b: number): string {
-    const spec = this.plan.blocking[b]!;
     const idx = this.blockParts[b]!;
-    const parts = this.partValues;
-    const n = spec.parts.length;
     const slot = this.partSlot[b]!;
+    const n = idx.length;
+    const parts = this.partValues;
+    const ids = this.partIds;
     for (let j = 0; j < n; j++) {
       const f = idx[j]!;
-      const v = f >= 0 ? this.entries[f]!.blockValues[slot[j]!]! : '';
+      if (f < 0) return '';
+      const e = this.entries[f]!;
+      const v = e.blockValues[slot[j]!]!;
       if (v.length === 0) return '';
       parts[j] = v;
+      ids[j] = e.blockIds[slot[j]!]!;
     }
-    const cache = this.blockCaches[b]!;
-    if (!cache.enabled) return this.macFragment(b, n);
-    let level = cache.root;
+    const table = this.blockTables[b]!;
+    if (table === null) return this.macFragment(b, n);
+    let level = table;
     for (let j = 0; j < n - 1; j++) {
-      let next = level.get(parts[j]!) as Map<string, unknown> | undefined;
+      let next = level[ids[j]!] as unknown[] | undefined;
       if (next === undefined) {
-        next = new Map();
-        level.set(parts[j]!, next);
+        next = [];
+        level[ids[j]!] = next;
       }
       level = next;
     }
-    let fragment = level.get(parts[n - 1]!) as string | undefined;
-    cache.lookups++;
-    if (fragment !== undefined) {
-      cache.hits++;
-      return fragment;
+    let fragment = level[ids[n - 1]!] as string | undefined;
+    if (fragment === undefined) {
+      fragment = this.macFragment(b, n);
+      level[ids[n - 1]!] = fragment;
     }
-    fragment = this.macFragment(b, n);
-    if (++cache.size > 1 << 18) {
-      cache.root = new Map();
-      cache.size = 0;
-    } else level.set(parts[n - 1]!, fragment);
-    if (cache.lookups === 16384 && cache.hits < 0.05 * cache.lookups) cache.enabled = false;
     return fragment;
   }
 
@@ -217,6 +214,24 @@ export class RecordEncoder {
     return `${this.blockPrefixes[b]}${this.plan.blocking[b]!.mac(joined)}"`;
   }
 
+  /** The id of a block-key part's value; a part with too many distinct values turns its
+   * key's cache off (the key is then MACed for every record, which it would be anyway). */
+  private intern(at: { b: number; j: number }, v: string): number {
+    if (this.blockTables[at.b] === null) return 0;
+    const ids = this.interns[at.b]![at.j]!;
+    let id = ids.get(v);
+    if (id === undefined) {
+      if (ids.size >= MAX_INTERNED) {
+        this.blockTables[at.b] = null;
+        for (const m of this.interns[at.b]!) m.clear();
+        return 0;
+      }
+      id = ids.size;
+      ids.set(v, id);
+    }
+    return id;
+  }
+
   private entry(f: number, raw: string): FieldEntry {
     const cache = this.prepareCaches[f]!;
     let e = cache.get(raw);
@@ -224,8 +239,13 @@ export class RecordEncoder {
       const prepared = this.plan.fields[f]!.prepare(raw);
       const derivers = this.fieldDerivers[f]!;
       const blockValues: string[] = new Array(derivers.length);
-      for (let i = 0; i < derivers.length; i++) blockValues[i] = derivers[i]!(prepared) ?? '';
-      e = { prepared, positions: undefined, blockValues };
+      const blockIds: number[] = new Array(derivers.length);
+      for (let i = 0; i < derivers.length; i++) {
+        const v = derivers[i]!(prepared) ?? '';
+        blockValues[i] = v;
+        blockIds[i] = v.length === 0 ? -1 : this.intern(this.fieldSlotParts[f]![i]!, v);
+      }
+      e = { prepared, positions: undefined, blockValues, blockIds };
       cache.set(raw, e);
     }
     return e;
