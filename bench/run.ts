@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePopulation } from '../datasets/generate.js';
 import { benchEncoding } from './encode.js';
+import { benchHardening } from './hardening.js';
 
 /** `npm run bench`: every benchmark, one table. Options: --people N (spine size for pool runs). */
 const args = process.argv.slice(2);
@@ -32,6 +33,17 @@ try {
       'mean (ms)': Number(r.meanMs.toFixed(1)),
       '± (%)': Number(r.rme.toFixed(1)),
       'records/s': Math.round(r.recordsPerSecond),
+    })),
+  );
+  const hardening = benchHardening(tmp);
+  console.log('\nCost of hardening to linkage quality (hospital vs the first 3,000 spine people, all pairs, no blocking)');
+  console.table(
+    hardening.map((r) => ({
+      hardening: r.variant,
+      'best match is true (%)': Number((100 * r.top1Accuracy).toFixed(2)),
+      'true Dice, 1st pct': Number(r.trueDiceP01.toFixed(3)),
+      'true Dice, median': Number(r.trueDiceMedian.toFixed(3)),
+      'best non-match, 99th pct': Number(r.bestNonMatchP99.toFixed(3)),
     })),
   );
 } finally {
