@@ -28,6 +28,22 @@ function csv(name: string, lines: string[]): string {
   return p;
 }
 
+/** `cohortlink encode --schema uk` with the test secret, plus any extra arguments. */
+function encodeUk(input: string, output: string, ...extra: string[]) {
+  return runCli([
+    'encode',
+    '--schema',
+    'uk',
+    '--secret-file',
+    secretFile,
+    '--input',
+    input,
+    '--output',
+    output,
+    ...extra,
+  ]);
+}
+
 function readNdjson(path: string) {
   const lines = readFileSync(path, 'utf8')
     .trim()
@@ -44,19 +60,7 @@ describe('cohortlink encode (CLI)', () => {
   it('encodes a CSV with the UK schema and accounts for every row', () => {
     const input = csv('ok.csv', [HEADER, ...ROWS]);
     const output = join(dir, 'ok.ndjson');
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      input,
-      '--output',
-      output,
-      '--workers',
-      '2',
-    ]);
+    const r = encodeUk(input, output, '--workers', '2');
     expect(r.stderr).toContain('encoded 4 of 4 rows');
     expect(r.status).toBe(0);
     const { header, records, summary } = readNdjson(output);
@@ -86,19 +90,7 @@ describe('cohortlink encode (CLI)', () => {
     const input = csv('many.csv', [HEADER, ...many]);
     const outs = ['0', '1', '2'].map((w) => {
       const output = join(dir, `many-${w}.ndjson`);
-      const r = runCli([
-        'encode',
-        '--schema',
-        'uk',
-        '--secret-file',
-        secretFile,
-        '--input',
-        input,
-        '--output',
-        output,
-        '--workers',
-        w,
-      ]);
+      const r = encodeUk(input, output, '--workers', w);
       expect(r.status).toBe(0);
       return readNdjson(output).records;
     });
@@ -116,10 +108,7 @@ describe('cohortlink encode (CLI)', () => {
         env: { CL_SECRET: SECRET },
       }).status,
     ).toBe(0);
-    expect(
-      runCli(['encode', '--schema', 'uk', '--secret-file', secretFile, '--input', input, '--output', b])
-        .status,
-    ).toBe(0);
+    expect(encodeUk(input, b).status).toBe(0);
     expect(readNdjson(a).records).toEqual(readNdjson(b).records);
     expect(readNdjson(a).header.keyFingerprint).toBe(readNdjson(b).header.keyFingerprint);
   });
@@ -138,17 +127,7 @@ describe('cohortlink encode (CLI)', () => {
       'p1,9434765919,Ann,Lee,1970-01-01,F',
     ]);
     const out = join(dir, 'cols.ndjson');
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      input,
-      '--output',
-      out,
-    ]);
+    const r = encodeUk(input, out);
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('CL_CSV_HEADER');
     expect(r.stderr).toContain('header.given_name');
@@ -159,17 +138,7 @@ describe('cohortlink encode (CLI)', () => {
   it('rejects rows with the wrong number of fields, naming the row, and writes nothing by default', () => {
     const input = csv('bad.csv', [HEADER, ROWS[0]!, 'p9,1,2', ROWS[3]!]);
     const out = join(dir, 'bad.ndjson');
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      input,
-      '--output',
-      out,
-    ]);
+    const r = encodeUk(input, out);
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('CL_ROWS_REJECTED');
     expect(r.stderr).toContain('row 2: column_count');
@@ -180,19 +149,7 @@ describe('cohortlink encode (CLI)', () => {
   it('with --max-rejects, writes the good rows and accounts for the rejected ones', () => {
     const input = csv('tolerate.csv', [HEADER, ROWS[0]!, 'p9,1,2', ROWS[0]!, ROWS[3]!]);
     const out = join(dir, 'tolerate.ndjson');
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      input,
-      '--output',
-      out,
-      '--max-rejects',
-      '5',
-    ]);
+    const r = encodeUk(input, out, '--max-rejects', '5');
     expect(r.status).toBe(0);
     const { records, summary } = readNdjson(out);
     expect(records.map((x) => x.ref)).toEqual(['p1', 'p4']);
@@ -206,17 +163,7 @@ describe('cohortlink encode (CLI)', () => {
   it('stops on a broken quote with the line number and leaves no output', () => {
     const input = csv('quote.csv', [HEADER, ROWS[0]!, 'p5,,"Ann,Lee,1970-01-01,F,LS6 2AB', ROWS[3]!]);
     const out = join(dir, 'quote.ndjson');
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      input,
-      '--output',
-      out,
-    ]);
+    const r = encodeUk(input, out);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/CL_CSV_MALFORMED: line \d+/);
     expect(existsSync(out)).toBe(false);
@@ -241,19 +188,7 @@ describe('cohortlink encode (CLI)', () => {
 
   it('refuses a reference column that is itself an encoded identifier', () => {
     const input = csv('refid.csv', [HEADER, ROWS[0]!]);
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      input,
-      '--output',
-      join(dir, 'r.ndjson'),
-      '--ref-column',
-      'nhs_number',
-    ]);
+    const r = encodeUk(input, join(dir, 'r.ndjson'), '--ref-column', 'nhs_number');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--ref-column');
   });

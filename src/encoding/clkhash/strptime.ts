@@ -4,25 +4,9 @@
  * text does not parse or names an impossible date.
  */
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MONTH_NAMES = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
+import { daysInMonth, MONTH_NAMES } from '../calendar.js';
 
-function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
+const MONTHS = MONTH_NAMES.map((m) => m.slice(0, 3));
 
 export function strptimeToYmd(text: string, format: string): string | undefined {
   let pos = 0;

@@ -1,3 +1,4 @@
+import { daysInMonth, MONTH_NAMES } from '../calendar.js';
 import { invalid, isMissingMarker, MISSING, type Normalised, present } from './result.js';
 
 /**
@@ -36,20 +37,7 @@ export function todayUtc(): CalendarDate {
 }
 
 const MONTHS: ReadonlyMap<string, number> = new Map(
-  [
-    'january',
-    'february',
-    'march',
-    'april',
-    'may',
-    'june',
-    'july',
-    'august',
-    'september',
-    'october',
-    'november',
-    'december',
-  ].flatMap((name, i) => [
+  MONTH_NAMES.flatMap((name, i) => [
     [name, i + 1],
     [name.slice(0, 3), i + 1],
   ]),
@@ -94,15 +82,6 @@ const PARSERS: Readonly<Record<DateFormat, Parser>> = {
       ? { year: Number(s.slice(4, 8)), month: Number(s.slice(2, 4)), day: Number(s.slice(0, 2)) }
       : null,
 };
-
-function isLeapYear(year: number): boolean {
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
 function isPossible(d: CalendarDate): boolean {
   return d.month >= 1 && d.month <= 12 && d.day >= 1 && d.day <= daysInMonth(d.year, d.month);
