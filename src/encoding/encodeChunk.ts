@@ -84,30 +84,30 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
   const out = new LineBuffer(Math.max(4096, bytes.length * 3));
   const refs: string[] = [];
   const withMissing = new Uint8Array(records.length);
+  const reject = (row: number, reason: string) => {
+    rejections.push({ row, reason });
+    quality.rows++;
+    quality.rejected++;
+    quality.rejectReasons[reason] = (quality.rejectReasons[reason] ?? 0) + 1;
+  };
   for (let r = 0; r < records.length; r++) {
     const row = records[r]!;
-    const reject = (reason: string) => {
-      rejections.push({ row: r + 1, reason });
-      quality.rows++;
-      quality.rejected++;
-      quality.rejectReasons[reason] = (quality.rejectReasons[reason] ?? 0) + 1;
-    };
     if (row.length !== ctx.headerLength) {
-      reject(`column_count: expected ${ctx.headerLength} fields, found ${row.length}`);
+      reject(r + 1, `column_count: expected ${ctx.headerLength} fields, found ${row.length}`);
       continue;
     }
     const ref = row[ctx.refIndex]!.trim();
     if (ref.length === 0) {
-      reject('ref_empty');
+      reject(r + 1, 'ref_empty');
       continue;
     }
     if (ref.length > 256) {
-      reject('ref_too_long');
+      reject(r + 1, 'ref_too_long');
       continue;
     }
     const before = quality.encodedWithMissing;
     const { clk, blockFragments } = ctx.encoder.encode(row, quality);
-    // {"ref":…,"clk":"…","blocks":{…}}\n, the format recordJson() documents.
+    // {"ref":…,"clk":"<base64>","blocks":{…}}\n — the record line of ndjson.ts's recordLine.
     out.text('{"ref":');
     out.text(JSON.stringify(ref));
     out.text(',"clk":"');

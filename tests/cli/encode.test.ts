@@ -99,6 +99,13 @@ describe('cohortlink encode (CLI)', () => {
     expect(outs[0]!.length).toBe(300);
   });
 
+  it('escapes references that need it, and keeps non-ASCII ones intact', () => {
+    const input = csv('refs.csv', [HEADER, `"p""1,x",${ROWS[0]!.slice(3)}`, `réf-2,${ROWS[3]!.slice(3)}`]);
+    const output = join(dir, 'refs.ndjson');
+    expect(encodeUk(input, output).status).toBe(0);
+    expect(readNdjson(output).records.map((x) => x.ref)).toEqual(['p"1,x', 'réf-2']);
+  });
+
   it('reads the secret from an environment variable', () => {
     const input = csv('env.csv', [HEADER, ROWS[0]!]);
     const a = join(dir, 'env-a.ndjson');
