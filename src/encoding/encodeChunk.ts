@@ -78,32 +78,35 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
   // generated data). It is lenient, so the strictness lives around it: chunks end on record
   // boundaries, an unclosed quote is caught above, and rows are checked for their field count.
   const text = decoder.decode(bytes);
-  // A blank line is not a row (csvParseRows gives it as one empty field).
-  const records = csvParseRows(text).filter((row) => row.length > 1 || row[0] !== '');
-  if (ctx.trim) for (const row of records) for (let i = 0; i < row.length; i++) row[i] = row[i]!.trim();
   const out = new LineBuffer(Math.max(4096, bytes.length * 3));
   const refs: string[] = [];
-  const withMissing = new Uint8Array(records.length);
+  let withMissing = new Uint8Array(Math.max(64, bytes.length >>> 6));
+  let rows = 0;
   const reject = (row: number, reason: string) => {
     rejections.push({ row, reason });
     quality.rows++;
     quality.rejected++;
     quality.rejectReasons[reason] = (quality.rejectReasons[reason] ?? 0) + 1;
   };
-  for (let r = 0; r < records.length; r++) {
-    const row = records[r]!;
+  // Rows are encoded as the parser yields them, so each row's strings die young instead of a
+  // whole chunk of them surviving a scavenge.
+  csvParseRows(text, (row) => {
+    // A blank line is not a row (the parser gives it as one empty field).
+    if (row.length === 1 && row[0] === '') return null;
+    const r = ++rows;
+    if (ctx.trim) for (let i = 0; i < row.length; i++) row[i] = row[i]!.trim();
     if (row.length !== ctx.headerLength) {
-      reject(r + 1, `column_count: expected ${ctx.headerLength} fields, found ${row.length}`);
-      continue;
+      reject(r, `column_count: expected ${ctx.headerLength} fields, found ${row.length}`);
+      return null;
     }
     const ref = row[ctx.refIndex]!.trim();
     if (ref.length === 0) {
-      reject(r + 1, 'ref_empty');
-      continue;
+      reject(r, 'ref_empty');
+      return null;
     }
     if (ref.length > 256) {
-      reject(r + 1, 'ref_too_long');
-      continue;
+      reject(r, 'ref_too_long');
+      return null;
     }
     const before = quality.encodedWithMissing;
     const { clk, blockFragments } = ctx.encoder.encode(row, quality);
@@ -121,14 +124,20 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
       first = false;
     }
     out.text('}}\n');
+    if (refs.length === withMissing.length) {
+      const grown = new Uint8Array(withMissing.length * 2);
+      grown.set(withMissing);
+      withMissing = grown;
+    }
     withMissing[refs.length] = quality.encodedWithMissing - before;
     refs.push(ref);
-  }
+    return null;
+  });
   return {
     ndjson: out.take(),
     refs: refs.join('\n'),
-    withMissing,
-    rows: records.length,
+    withMissing: withMissing.subarray(0, refs.length),
+    rows,
     lines,
     quality,
     rejections,
