@@ -109,10 +109,10 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
       return null;
     }
     const before = quality.encodedWithMissing;
-    const { clk, blockFragments } = ctx.encoder.encode(row, quality);
+    const { clk, blockFragments } = ctx.encoder.encodeInto(row, quality);
     // {"ref":…,"clk":"<base64>","blocks":{…}}\n — the record line of ndjson.ts's recordLine.
     out.text('{"ref":');
-    out.text(JSON.stringify(ref));
+    out.jsonString(ref);
     out.text(',"clk":"');
     out.base64(clk);
     out.text('","blocks":{');

@@ -43,6 +43,22 @@ export class LineBuffer {
     this.pos = start + n;
   }
 
+  /** A JSON string literal; only text that needs escaping goes through JSON.stringify. */
+  jsonString(s: string): void {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+        this.text(JSON.stringify(s));
+        return;
+      }
+    }
+    this.ensure(2);
+    this.buf[this.pos++] = 0x22;
+    this.text(s);
+    this.ensure(1);
+    this.buf[this.pos++] = 0x22;
+  }
+
   /** Standard base64 with padding, as Buffer#toString('base64') gives. */
   base64(bytes: Uint8Array): void {
     const n = bytes.length;

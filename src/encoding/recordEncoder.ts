@@ -47,6 +47,8 @@ export class RecordEncoder {
   private readonly partIds: number[] = [];
   private readonly partValues: string[] = [];
   private readonly fragments: string[] = [];
+  private readonly filterScratch: Uint8Array;
+  private readonly result: { clk: Uint8Array; blockFragments: string[] };
   private readonly partSlot: readonly (readonly number[])[];
   private readonly fieldDerivers: readonly (readonly ((p: Prepared) => string | undefined)[])[];
   private readonly fieldSlotParts: readonly (readonly { b: number; j: number }[])[];
@@ -94,6 +96,8 @@ export class RecordEncoder {
     );
     this.fieldDerivers = slots.map((list) => list.map(({ b, j }) => plan.blocking[b]!.parts[j]!.derive));
     this.prepared = new Array(plan.fields.length);
+    this.filterScratch = new Uint8Array(plan.hashBits >>> 3);
+    this.result = { clk: this.filterScratch, blockFragments: this.fragments };
     this.entries = new Array(plan.fields.length);
     this.prepareCaches = plan.fields.map(() => new TokenCache<FieldEntry>(1 << 16, 0.05));
     this.tokenCaches = plan.fields.map((f) => f.features.map(() => new Map<number, Uint16Array>()));
@@ -103,8 +107,18 @@ export class RecordEncoder {
     this.fieldSlotParts = slots;
   }
 
-  /** Encodes one row, counting each field's status into `quality`. */
+  /** Encodes one row, counting each field's status into `quality`. The result is the caller's. */
   encode(row: readonly string[], quality: QualitySummary): EncodedRecord {
+    const r = this.encodeInto(row, quality);
+    return { clk: r.clk.slice(), blockFragments: r.blockFragments.slice() };
+  }
+
+  /**
+   * The hot path of encode(): the returned record, its filter and its fragment array are
+   * reused by the next call (a fresh typed array per record was a measurable share of GC
+   * work), so the caller must use or copy them first.
+   */
+  encodeInto(row: readonly string[], quality: QualitySummary): EncodedRecord {
     const plan = this.plan;
     const fields = plan.fields;
     if (quality !== this.quality) {
@@ -120,7 +134,8 @@ export class RecordEncoder {
     }
     const salt =
       this.saltField >= 0 ? saltOf(this.prepared[this.saltField]!, plan.hardening.saltComponent) : '';
-    let filter: Uint8Array = new Uint8Array(plan.hashBits >>> 3);
+    let filter: Uint8Array = this.filterScratch;
+    filter.fill(0);
     let anyMissing = false;
     for (let f = 0; f < fields.length; f++) {
       const p = this.prepared[f]!;
@@ -162,7 +177,9 @@ export class RecordEncoder {
     if (pc > pq.max) pq.max = pc;
     pq.sum += pc;
     pq.sumSquares += pc * pc;
-    return { clk: filter, blockFragments: fragments };
+    const result = this.result;
+    result.clk = filter;
+    return result;
   }
 
   /**
