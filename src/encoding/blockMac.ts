@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { reusableHmac } from './mac.js';
+import { reusableHmacInto } from './mac.js';
 
 /**
  * The keyed block key: HMAC-SHA256 of the joined blocking value under the block key's own
@@ -13,7 +13,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const utf8 = new TextEncoder();
 
 export function blockMac(key: Uint8Array): (joined: string) => string {
-  const mac = reusableHmac(sha256, key);
+  const mac = reusableHmacInto(sha256, key);
   let scratch = new Uint8Array(256);
   return (joined) => {
     const n = joined.length;

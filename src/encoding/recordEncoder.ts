@@ -47,6 +47,7 @@ export class RecordEncoder {
   private readonly partIds: number[] = [];
   private readonly partValues: string[] = [];
   private readonly fragments: string[] = [];
+  private readonly transient: FieldEntry[] = [];
   private readonly filterScratch: Uint8Array;
   private readonly result: { clk: Uint8Array; blockFragments: string[] };
   private readonly partSlot: readonly (readonly number[])[];
@@ -251,20 +252,33 @@ export class RecordEncoder {
 
   private entry(f: number, raw: string): FieldEntry {
     const cache = this.prepareCaches[f]!;
-    let e = cache.get(raw);
-    if (e === undefined) {
-      const prepared = this.plan.fields[f]!.prepare(raw);
-      const derivers = this.fieldDerivers[f]!;
-      const blockValues: string[] = new Array(derivers.length);
-      const blockIds: number[] = new Array(derivers.length);
-      for (let i = 0; i < derivers.length; i++) {
-        const v = derivers[i]!(prepared) ?? '';
-        blockValues[i] = v;
-        blockIds[i] = v.length === 0 ? -1 : this.intern(this.fieldSlotParts[f]![i]!, v);
-      }
-      e = { prepared, positions: undefined, blockValues, blockIds };
-      cache.set(raw, e);
+    const hit = cache.get(raw);
+    if (hit !== undefined) return hit;
+    const prepared = this.plan.fields[f]!.prepare(raw);
+    const derivers = this.fieldDerivers[f]!;
+    // A field whose cache is off (values never repeat) reuses one entry: nothing to keep.
+    const e: FieldEntry = cache.enabled
+      ? {
+          prepared,
+          positions: undefined,
+          blockValues: new Array(derivers.length),
+          blockIds: new Array(derivers.length),
+        }
+      : this.transientEntry(f, prepared);
+    const blockValues = e.blockValues as string[];
+    const blockIds = e.blockIds as number[];
+    for (let i = 0; i < derivers.length; i++) {
+      const v = derivers[i]!(prepared) ?? '';
+      blockValues[i] = v;
+      blockIds[i] = v.length === 0 ? -1 : this.intern(this.fieldSlotParts[f]![i]!, v);
     }
+    if (cache.enabled) cache.set(raw, e);
+    return e;
+  }
+
+  private transientEntry(f: number, prepared: Prepared): FieldEntry {
+    const e = (this.transient[f] ??= { prepared, positions: undefined, blockValues: [], blockIds: [] });
+    (e as { prepared: Prepared }).prepared = prepared;
     return e;
   }
 
