@@ -29,10 +29,19 @@ function lastBoundary(buf: Uint8Array, start: number, inQuote: boolean): { cut: 
     const nl = buf.lastIndexOf(NL);
     return { cut: nl >= start ? nl + 1 : -1, inQuote: false };
   }
-  for (let i = start; i < buf.length; i++) {
-    const b = buf[i]!;
-    if (b === QUOTE) q = !q;
-    else if (b === NL && !q) cut = i + 1;
+  // Jump from quote to quote (native indexOf), and between them take the last newline of
+  // each stretch outside quotes: work per quote, not per byte.
+  let i = start;
+  while (i < buf.length) {
+    const nextQuote = buf.indexOf(QUOTE, i);
+    const end = nextQuote < 0 ? buf.length : nextQuote;
+    if (!q && end > i) {
+      const nl = buf.lastIndexOf(NL, end - 1);
+      if (nl >= i) cut = nl + 1;
+    }
+    if (nextQuote < 0) break;
+    q = !q;
+    i = nextQuote + 1;
   }
   return { cut, inQuote: q };
 }

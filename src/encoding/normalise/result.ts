@@ -76,7 +76,12 @@ export const MISSING_MARKERS: ReadonlySet<string> = new Set([
 
 export function isMissingMarker(raw: string): boolean {
   const trimmed = raw.trim();
-  // Markers are short; skip the case-folding work for ordinary values.
+  // Markers are short and have no digits; skip the case-folding work for ordinary values
+  // (every NHS number, date and postcode has a digit in its first four characters).
   if (trimmed.length > 32) return false;
+  for (let i = 0; i < trimmed.length && i < 4; i++) {
+    const c = trimmed.charCodeAt(i);
+    if (c >= 48 && c <= 57) return false;
+  }
   return MISSING_MARKERS.has(trimmed.replace(/\s+/g, ' ').toUpperCase());
 }
