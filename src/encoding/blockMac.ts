@@ -9,12 +9,13 @@ import { reusableHmacInto } from './mac.js';
  * otherwise) and the 16 bytes are base64url-encoded by table.
  */
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const ALPHABET = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
 const utf8 = new TextEncoder();
 
 export function blockMac(key: Uint8Array): (joined: string) => string {
   const mac = reusableHmacInto(sha256, key);
   let scratch = new Uint8Array(256);
+  const codes: number[] = new Array(22).fill(0);
   return (joined) => {
     const n = joined.length;
     let msg: Uint8Array | undefined;
@@ -30,13 +31,19 @@ export function blockMac(key: Uint8Array): (joined: string) => string {
       }
     } else scratch = new Uint8Array(n * 2);
     const d = mac(msg ?? utf8.encode(joined));
-    let out = '';
-    // 16 bytes = 5 groups of 3 bytes and one left over: 22 characters, no padding.
+    // 16 bytes = 5 groups of 3 bytes and one left over: 22 characters, no padding, made as one
+    // flat string (concatenating characters would build and then flatten a rope per call).
+    let p = 0;
     for (let i = 0; i < 15; i += 3) {
       const v = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
-      out += ALPHABET[v >>> 18]! + ALPHABET[(v >>> 12) & 63]! + ALPHABET[(v >>> 6) & 63]! + ALPHABET[v & 63]!;
+      codes[p++] = ALPHABET[v >>> 18]!;
+      codes[p++] = ALPHABET[(v >>> 12) & 63]!;
+      codes[p++] = ALPHABET[(v >>> 6) & 63]!;
+      codes[p++] = ALPHABET[v & 63]!;
     }
     const last = d[15]!;
-    return out + ALPHABET[last >>> 2]! + ALPHABET[(last & 3) << 4]!;
+    codes[p++] = ALPHABET[last >>> 2]!;
+    codes[p] = ALPHABET[(last & 3) << 4]!;
+    return String.fromCharCode.apply(null, codes);
   };
 }
