@@ -25,7 +25,7 @@ export interface HardeningRow {
 const VARIANTS: Record<string, Partial<CohortlinkSchemaInput>> = {
   'none (UK schema)': {},
   'salt: birth year': { hardening: { salt: { column: 'date_of_birth', component: 'year' } } },
-  'balance': { hardening: { balance: true } },
+  balance: { hardening: { balance: true } },
   'bit flip p=0.02': { hardening: { bitFlip: { probability: 0.02 } } },
   'bit flip p=0.05': { hardening: { bitFlip: { probability: 0.05 } } },
   'XOR fold 1024→512': { filter: { bits: 512, xorFolds: 1 } },
@@ -36,7 +36,11 @@ function readCsv(path: string): { header: string[]; rows: string[][] } {
   return { header: all[0]!, rows: all.slice(1) };
 }
 
-function encodeAll(schema: unknown, secret: Uint8Array, data: { header: string[]; rows: string[][] }): Uint32Array[] {
+function encodeAll(
+  schema: unknown,
+  secret: Uint8Array,
+  data: { header: string[]; rows: string[][] },
+): Uint32Array[] {
   const plan = compileSchema(schema, secret);
   const enc = new RecordEncoder(plan, data.header);
   const q = emptySummary(plan.fields.map((f) => f.column));
@@ -53,7 +57,9 @@ function pop32(v: number): number {
 }
 
 function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return sorted.length === 0
+    ? Number.NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 export function benchHardening(dir: string, limit = 3000): HardeningRow[] {
@@ -66,7 +72,10 @@ export function benchHardening(dir: string, limit = 3000): HardeningRow[] {
   const spineRows = { header: spine.header, rows: spine.rows.slice(0, limit) };
   const spinePerson = spineRows.rows.map((r) => personOf.get(`spine:${r[0]}`));
   const indexOfPerson = new Map(spinePerson.map((p, i) => [p, i]));
-  const hospRows = { header: hospital.header, rows: hospital.rows.filter((r) => indexOfPerson.has(personOf.get(`hospital:${r[0]}`))) };
+  const hospRows = {
+    header: hospital.header,
+    rows: hospital.rows.filter((r) => indexOfPerson.has(personOf.get(`hospital:${r[0]}`))),
+  };
   const truth = hospRows.rows.map((r) => indexOfPerson.get(personOf.get(`hospital:${r[0]}`))!);
   const secret = new TextEncoder().encode('hardening benchmark secret');
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { generatePopulation } from '../datasets/generate.js';
 import { benchEncoding } from './encode.js';
 import { benchHardening } from './hardening.js';
+import { benchKernel, printKernelResult } from './kernel.js';
 
 /** `npm run bench`: every benchmark, one table. Options: --people N (spine size for pool runs). */
 const args = process.argv.slice(2);
@@ -35,8 +36,11 @@ try {
       'records/s': Math.round(r.recordsPerSecond),
     })),
   );
+  printKernelResult(await benchKernel({}));
   const hardening = benchHardening(tmp);
-  console.log('\nCost of hardening to linkage quality (hospital vs the first 3,000 spine people, all pairs, no blocking)');
+  console.log(
+    '\nCost of hardening to linkage quality (hospital vs the first 3,000 spine people, all pairs, no blocking)',
+  );
   console.table(
     hardening.map((r) => ({
       hardening: r.variant,

@@ -277,7 +277,11 @@ export class RecordEncoder {
   }
 
   private transientEntry(f: number, prepared: Prepared): FieldEntry {
-    const e = (this.transient[f] ??= { prepared, positions: undefined, blockValues: [], blockIds: [] });
+    let e = this.transient[f];
+    if (e === undefined) {
+      e = { prepared, positions: undefined, blockValues: [], blockIds: [] };
+      this.transient[f] = e;
+    }
     (e as { prepared: Prepared }).prepared = prepared;
     return e;
   }

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildDiceWasm, MODULE_FILE, WAT_FILE } from '../../src/matching/kernel/wasm/build.mjs';
+import { DICE_WASM_BASE64 } from '../../src/matching/kernel/wasm/diceWasm.generated.js';
+
+describe('the WASM kernel build', () => {
+  it('the committed module and text equal a fresh build from diceWat.mjs', async () => {
+    const fresh = await buildDiceWasm();
+    expect(Buffer.from(DICE_WASM_BASE64, 'base64')).toEqual(Buffer.from(fresh.bytes));
+    expect(readFileSync(MODULE_FILE, 'utf8')).toBe(fresh.module);
+    expect(readFileSync(WAT_FILE, 'utf8')).toBe(fresh.wat);
+  });
+
+  it('exports one kernel per specialised length plus the general one', async () => {
+    const { bytes } = await buildDiceWasm();
+    const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+    expect(names.sort()).toEqual(['compared', 'dice_any', 'dice_w16', 'dice_w32', 'dice_w8']);
+  });
+});
