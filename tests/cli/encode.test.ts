@@ -90,7 +90,8 @@ describe('cohortlink encode (CLI)', () => {
     const input = csv('many.csv', [HEADER, ...many]);
     const outs = ['0', '1', '2'].map((w) => {
       const output = join(dir, `many-${w}.ndjson`);
-      const r = encodeUk(input, output, '--workers', w);
+      // 1 KiB chunks: about 20 tasks, so the pool really runs (a one-chunk file is encoded in-process).
+      const r = encodeUk(input, output, '--workers', w, '--chunk-kib', '1');
       expect(r.status).toBe(0);
       return readNdjson(output).records;
     });

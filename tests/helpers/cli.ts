@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +10,28 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built `cohortlink` program as a user would (npm test builds it first). */
-export function runCli(
-  args: readonly string[],
-  opts: { env?: Record<string, string>; cwd?: string } = {},
-): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+type CliOptions = { env?: Record<string, string>; cwd?: string };
+
+function spawnOnce(args: readonly string[], opts: CliOptions): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, CI: '1', ...opts.env },
     cwd: opts.cwd,
     timeout: 120_000,
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the built `cohortlink` program as a user would (npm test builds it first). */
+export function runCli(args: readonly string[], opts: CliOptions = {}): CliResult {
+  let r = spawnOnce(args, opts);
+  // A busy CI machine can refuse to start a process (EAGAIN): that is not the program's failure.
+  for (let i = 0; i < 2 && (r.error as NodeJS.ErrnoException | undefined)?.code === 'EAGAIN'; i++) {
+    r = spawnOnce(args, opts);
+  }
+  // A signal (a crash) or a spawn error goes into stderr, so a failed status assertion says why.
+  const why = r.signal ? `[killed by ${r.signal}]` : r.error ? `[spawn failed: ${r.error.message}]` : '';
+  const stderr = r.stderr ?? '';
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: why ? `${stderr}\n${why}` : stderr };
 }
 
 export function tempDir(prefix = 'cohortlink-test-'): string {

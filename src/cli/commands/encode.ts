@@ -33,6 +33,11 @@ export function registerEncode(program: Command): void {
       intOption('--max-rejects', 0, Number.MAX_SAFE_INTEGER),
       0,
     )
+    .option(
+      '--chunk-kib <n>',
+      'CSV bytes per worker task, in KiB (tuning; default 1024)',
+      intOption('--chunk-kib', 1, 65536),
+    )
     .option('--trim', 'trim spaces around every CSV value (for ", "-separated files such as FEBRL)', false)
     .action(
       async (o: {
@@ -45,6 +50,7 @@ export function registerEncode(program: Command): void {
         workers: number;
         maxRejects: number;
         trim: boolean;
+        chunkKib?: number;
       }) => {
         const secret = readSecret({
           ...(o.secretFile !== undefined ? { file: o.secretFile } : {}),
@@ -62,6 +68,7 @@ export function registerEncode(program: Command): void {
             workers: o.workers,
             maxRejects: o.maxRejects,
             trim: o.trim,
+            ...(o.chunkKib !== undefined ? { chunkBytes: o.chunkKib * 1024 } : {}),
             ...(o.refColumn !== undefined ? { refColumn: o.refColumn } : {}),
             onProgress: (p) => {
               bar ??= progressBar('encoding', p.bytesTotal, 'rows');
