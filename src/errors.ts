@@ -71,3 +71,14 @@ export class CohortlinkError extends Error {
 export function isCohortlinkError(e: unknown): e is CohortlinkError {
   return e instanceof CohortlinkError;
 }
+
+/** zod's issues as cohortlink issues, with JSON paths such as `$.fields[2].type`. (Structural
+ * type: this module does not depend on zod.) */
+export function issuesFromZod(err: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): Issue[] {
+  return err.issues.map((i) => ({
+    path: `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`,
+    message: i.message,
+  }));
+}

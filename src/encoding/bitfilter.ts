@@ -39,8 +39,3 @@ export function xorFold(bytes: Uint8Array, folds: number): Uint8Array {
 export function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
-
-export function fromBase64(s: string): Uint8Array {
-  const b = Buffer.from(s, 'base64');
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}

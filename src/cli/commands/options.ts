@@ -13,14 +13,3 @@ export function intOption(name: string, min: number, max: number): (v: string) =
     return n;
   };
 }
-
-/** A commander option parser for a number in [min, max]. */
-export function numberOption(name: string, min: number, max: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new CohortlinkError('CL_USAGE', `${name} must be a number from ${min} to ${max}, got '${v}'`);
-    }
-    return n;
-  };
-}

@@ -1,4 +1,4 @@
-import { CohortlinkError } from '../../errors.js';
+import { CohortlinkError, issuesFromZod } from '../../errors.js';
 import { clkhashBlakeHasher, clkhashDoubleHasher, type TokenHasher } from '../hashers.js';
 import { clkhashKeyLists, keyFingerprint, schemaFingerprint } from '../keys.js';
 import type { BitsStrategy, EncodingPlan, FieldPlan, Prepared } from '../plan.js';
@@ -15,17 +15,10 @@ import { strptimeToYmd } from './strptime.js';
 
 const VALUE = 'value';
 
-function zodIssues(err: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }) {
-  return err.issues.map((i) => ({
-    path: `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`,
-    message: i.message,
-  }));
-}
-
 export function parseClkhashSchema(json: unknown): ClkhashV3Schema {
   const r = clkhashV3Schema.safeParse(json);
   if (!r.success)
-    throw new CohortlinkError('CL_SCHEMA_INVALID', 'clkhash v3 schema is invalid', zodIssues(r.error));
+    throw new CohortlinkError('CL_SCHEMA_INVALID', 'clkhash v3 schema is invalid', issuesFromZod(r.error));
   const issues: { path: string; message: string }[] = [];
   r.data.features.forEach((f, i) => {
     if (f.ignored === true) return;

@@ -1,4 +1,4 @@
-import { CohortlinkError, type Issue } from '../../errors.js';
+import { CohortlinkError, issuesFromZod } from '../../errors.js';
 import { blockMac } from '../blockMac.js';
 import { keyedPermutation } from '../hardening.js';
 import { blakeRandomHasher, hmacDoubleHasher, type TokenHasher } from '../hashers.js';
@@ -8,20 +8,11 @@ import { exactTokeniser, gramShape, numericTokeniser, qgramTokeniser, type Token
 import { type CohortlinkSchema, cohortlinkSchema, crossCheck, type FeatureSpec } from './cohortlinkSchema.js';
 import { preparerFor } from './fieldTypes.js';
 
-export function zodIssues(err: {
-  issues: readonly { path: readonly PropertyKey[]; message: string }[];
-}): Issue[] {
-  return err.issues.map((i) => ({
-    path: `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`,
-    message: i.message,
-  }));
-}
-
 /** Validates a cohortlink schema, listing every problem (zod's and the cross-field ones) with its JSON path. */
 export function parseCohortlinkSchema(json: unknown): CohortlinkSchema {
   const r = cohortlinkSchema.safeParse(json);
   if (!r.success)
-    throw new CohortlinkError('CL_SCHEMA_INVALID', 'cohortlink schema is invalid', zodIssues(r.error));
+    throw new CohortlinkError('CL_SCHEMA_INVALID', 'cohortlink schema is invalid', issuesFromZod(r.error));
   const issues = crossCheck(r.data);
   if (issues.length > 0)
     throw new CohortlinkError('CL_SCHEMA_INVALID', 'cohortlink schema is invalid', issues);
