@@ -25,6 +25,8 @@ export const ERROR_CODES = {
     summary: 'Two encodings were made with different schemas or secrets.',
   },
   CL_NDJSON_MALFORMED: { exitCode: 3, httpStatus: 400, summary: 'An NDJSON line could not be parsed.' },
+  // 130 as for a shell job stopped by Ctrl-C; 499 is the "client closed request" status proxies log.
+  CL_CANCELLED: { exitCode: 130, httpStatus: 499, summary: 'The run was cancelled before it finished.' },
   CL_INTERNAL: { exitCode: 70, httpStatus: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -28,7 +28,9 @@ const ctx: ChunkContext = {
 
 export default function encodeTask(task: { bytes: Uint8Array }): unknown {
   const result: ChunkResult = encodeChunk(ctx, task.bytes);
-  // Hand the NDJSON bytes over without a copy: Piscina transfers what the wrapper lists.
-  const movable = { [Piscina.transferableSymbol]: [result.ndjson.buffer], [Piscina.valueSymbol]: result };
+  // Hand the NDJSON bytes and references over without a copy: Piscina transfers what the
+  // wrapper lists (each is a view over its own buffer, made for this chunk).
+  const transfer = [result.ndjson.buffer, result.refUnits.buffer, result.refEnds.buffer];
+  const movable = { [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
 }

@@ -13,10 +13,12 @@ import type { RecordEncoder } from './recordEncoder.js';
 export interface ChunkResult {
   /** The record lines as UTF-8 bytes: transferred to the main thread, not cloned. */
   readonly ndjson: Uint8Array;
-  /** The encoded records' references, joined by '\n' (one string clones far faster than
-   * thousands); references cannot contain a newline, since CSV rows are split on them. */
-  readonly refs: string;
-  /** 1 where the record at the same index in `refs` was encoded with a field missing. */
+  /** The encoded records' references as UTF-16 code units, one after another (typed arrays
+   * transfer without cloning and give the main thread nothing to hash or trace as strings);
+   * reference i is refUnits[refEnds[i - 1] ?? 0 .. refEnds[i]). */
+  readonly refUnits: Uint16Array;
+  readonly refEnds: Uint32Array;
+  /** 1 where the record at the same index in `refEnds` was encoded with a field missing. */
   readonly withMissing: Uint8Array;
   readonly rows: number;
   readonly lines: number;
@@ -35,6 +37,8 @@ export interface ChunkContext {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
+/** NDJSON bytes per CSV byte in the last chunk this thread encoded. */
+let outputRatio = 3;
 
 /** The 1-based line (within the chunk) of a quote that opens and never closes, or 0. */
 function unclosedQuoteLine(bytes: Uint8Array): number {
@@ -56,6 +60,45 @@ function countLines(bytes: Uint8Array): number {
   return n;
 }
 
+/** Collects references as code units and end offsets in growing typed arrays. */
+class RefWriter {
+  private buf: Uint16Array;
+  private pos = 0;
+  private endsBuf: Uint32Array;
+  count = 0;
+
+  constructor(expected: number) {
+    this.buf = new Uint16Array(expected * 12);
+    this.endsBuf = new Uint32Array(expected);
+  }
+
+  push(ref: string): void {
+    const n = ref.length;
+    if (this.pos + n > this.buf.length) {
+      const grown = new Uint16Array(Math.max(this.buf.length * 2, this.pos + n));
+      grown.set(this.buf.subarray(0, this.pos));
+      this.buf = grown;
+    }
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) buf[this.pos + i] = ref.charCodeAt(i);
+    this.pos += n;
+    if (this.count === this.endsBuf.length) {
+      const grown = new Uint32Array(this.endsBuf.length * 2);
+      grown.set(this.endsBuf);
+      this.endsBuf = grown;
+    }
+    this.endsBuf[this.count++] = this.pos;
+  }
+
+  units(): Uint16Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  ends(): Uint32Array {
+    return this.endsBuf.subarray(0, this.count);
+  }
+}
+
 export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
   const quality = emptySummary(ctx.columns);
   const rejections: RowRejection[] = [];
@@ -65,7 +108,8 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
     const fatal = { line: unclosed, message: 'quote_not_closed' };
     return {
       ndjson: new Uint8Array(0),
-      refs: '',
+      refUnits: new Uint16Array(0),
+      refEnds: new Uint32Array(0),
       withMissing: new Uint8Array(0),
       rows: 0,
       lines,
@@ -78,8 +122,10 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
   // generated data). It is lenient, so the strictness lives around it: chunks end on record
   // boundaries, an unclosed quote is caught above, and rows are checked for their field count.
   const text = decoder.decode(bytes);
-  const out = new LineBuffer(Math.max(4096, bytes.length * 3));
-  const refs: string[] = [];
+  // Sized from this thread's previous chunk (+10%): a buffer that has to grow is allocated,
+  // zeroed and copied twice (the UK schema writes ~4.3 bytes a CSV byte).
+  const out = new LineBuffer(Math.max(4096, Math.ceil(bytes.length * outputRatio * 1.1)));
+  const refs = new RefWriter(Math.max(64, bytes.length >>> 6));
   let withMissing = new Uint8Array(Math.max(64, bytes.length >>> 6));
   let rows = 0;
   const reject = (row: number, reason: string) => {
@@ -124,19 +170,21 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
       first = false;
     }
     out.text('}}\n');
-    if (refs.length === withMissing.length) {
+    if (refs.count === withMissing.length) {
       const grown = new Uint8Array(withMissing.length * 2);
       grown.set(withMissing);
       withMissing = grown;
     }
-    withMissing[refs.length] = quality.encodedWithMissing - before;
+    withMissing[refs.count] = quality.encodedWithMissing - before;
     refs.push(ref);
     return null;
   });
+  if (bytes.length >= 4096) outputRatio = out.length / bytes.length;
   return {
     ndjson: out.take(),
-    refs: refs.join('\n'),
-    withMissing: withMissing.subarray(0, refs.length),
+    refUnits: refs.units(),
+    refEnds: refs.ends(),
+    withMissing: withMissing.subarray(0, refs.count),
     rows,
     lines,
     quality,

@@ -9,6 +9,7 @@ import { type ChunkContext, type ChunkResult, encodeChunk } from './encodeChunk.
 import { ENCODINGS_FORMAT, type HeaderLine, type SummaryLine } from './ndjson.js';
 import { emptySummary, finalisePopcount, mergeSummary, type RowRejection } from './quality.js';
 import { RecordEncoder } from './recordEncoder.js';
+import { RefSet } from './refSet.js';
 import { compileSchema } from './schema/load.js';
 
 /**
@@ -146,7 +147,7 @@ export async function encodeFile(opts: EncodeOptions): Promise<EncodeResult> {
 
   const quality = emptySummary(columns);
   const rejections: RowRejection[] = [];
-  const seenRefs = new Set<string>();
+  const seenRefs = new RefSet();
   const headerLine: HeaderLine = {
     type: 'header',
     format: ENCODINGS_FORMAT,
@@ -189,12 +190,10 @@ export async function encodeFile(opts: EncodeOptions): Promise<EncodeResult> {
     mergeSummary(quality, r.quality);
     for (const rj of r.rejections) reject(rowsBefore + rj.row, rj.reason);
     let bytes = r.ndjson;
-    const refs = r.refs.length === 0 ? [] : r.refs.split('\n');
     let dupAt: number[] | undefined;
-    for (let i = 0; i < refs.length; i++) {
-      const ref = refs[i]!;
-      if (!seenRefs.has(ref)) seenRefs.add(ref);
-      else {
+    const ends = r.refEnds;
+    for (let i = 0, from = 0; i < ends.length; from = ends[i++]!) {
+      if (!seenRefs.add(r.refUnits, from, ends[i]!)) {
         dupAt ??= [];
         dupAt.push(i);
       }

@@ -2,6 +2,7 @@ import { CohortlinkError } from '../errors.js';
 import { popcount, xorFold } from './bitfilter.js';
 import { applyBalance, applyBitFlip } from './hardening.js';
 import type { EncodingPlan, FeaturePlan, Prepared } from './plan.js';
+import { PositionArena, type PositionSpan } from './positionArena.js';
 import type { FieldQuality, QualitySummary } from './quality.js';
 import { TokenCache } from './tokenCache.js';
 
@@ -18,15 +19,19 @@ export function blocksOf(r: EncodedRecord): Record<string, string> {
   return JSON.parse(`{${r.blockFragments.filter((f) => f.length > 0).join(',')}}`);
 }
 
-/** A raw field value worked out once: its prepared form and, unsalted, every bit it sets. */
-interface FieldEntry {
+/** A raw field value worked out once: its prepared form and, unsalted, every bit it sets
+ * (positions[start .. start + length) of slab; length -1 until computed). */
+interface FieldEntry extends PositionSpan {
   readonly prepared: Prepared;
-  positions: Uint16Array | undefined;
+  /** prepared.kind === 'present', kept here so a cache hit need not load `prepared`. */
+  readonly present: boolean;
   /** The value's contribution to each block-key part that reads this field ('' = none). */
   readonly blockValues: readonly string[];
   /** The same contributions as small integers, interned per block-key part (-1 = none). */
   readonly blockIds: readonly number[];
 }
+
+const NO_POSITIONS = new Uint16Array(0);
 
 /** Distinct values a block-key part may intern before its key stops being cached. */
 const MAX_INTERNED = 1 << 16;
@@ -37,6 +42,7 @@ export class RecordEncoder {
   private readonly blockParts: readonly (readonly number[])[];
   private readonly prepared: Prepared[];
   private readonly prepareCaches: readonly TokenCache<FieldEntry>[];
+  private readonly arenas: readonly PositionArena[];
   private readonly entries: FieldEntry[];
   private readonly tokenCaches: readonly (readonly Map<number, Uint16Array>[])[];
   /** Per block key: fragments in nested arrays indexed by the parts' interned ids, or null
@@ -101,6 +107,7 @@ export class RecordEncoder {
     this.result = { clk: this.filterScratch, blockFragments: this.fragments };
     this.entries = new Array(plan.fields.length);
     this.prepareCaches = plan.fields.map(() => new TokenCache<FieldEntry>(1 << 16, 0.05));
+    this.arenas = plan.fields.map(() => new PositionArena());
     this.tokenCaches = plan.fields.map((f) => f.features.map(() => new Map<number, Uint16Array>()));
     this.blockPrefixes = plan.blocking.map((b) => `"${b.name}":"`);
     this.blockTables = plan.blocking.map(() => []);
@@ -139,10 +146,19 @@ export class RecordEncoder {
     filter.fill(0);
     let anyMissing = false;
     for (let f = 0; f < fields.length; f++) {
-      const p = this.prepared[f]!;
+      const e = this.entries[f]!;
       const q = fieldQuality[f]!;
-      if (p.kind === 'present') q.present++;
-      else {
+      // The common case, a present value whose bits are cached, reads only the entry (each
+      // further object on the way is a likely cache miss: the caches are large).
+      if (e.present) {
+        q.present++;
+        if (salt.length === 0 && e.length >= 0) {
+          setPositions(filter, e.slab, e.start, e.length);
+          continue;
+        }
+      }
+      const p = this.prepared[f]!;
+      if (p.kind !== 'present') {
         anyMissing = true;
         if (p.kind === 'missing') q.missing++;
         else {
@@ -152,14 +168,13 @@ export class RecordEncoder {
       }
       if (p.kind === 'invalid' || p.components === undefined) continue;
       // Two loops on purpose: one element type each keeps the bit-setting loop monomorphic.
-      const e = this.entries[f]!;
-      if (salt.length === 0 && e.positions !== undefined) {
-        setPositions(filter, e.positions);
+      if (salt.length === 0 && e.length >= 0) {
+        setPositions(filter, e.slab, e.start, e.length);
         continue;
       }
       // Salted positions depend on another field, so they are not cached with the value.
       const computed = this.fieldPositions(f, p.components, salt);
-      if (salt.length === 0 && this.prepareCaches[f]!.enabled) e.positions = Uint16Array.from(computed);
+      if (salt.length === 0 && this.prepareCaches[f]!.enabled) this.arenas[f]!.store(computed, e);
       setPositionList(filter, computed);
     }
     if (plan.xorFolds > 0) filter = xorFold(filter, plan.xorFolds);
@@ -260,7 +275,10 @@ export class RecordEncoder {
     const e: FieldEntry = cache.enabled
       ? {
           prepared,
-          positions: undefined,
+          present: prepared.kind === 'present',
+          slab: NO_POSITIONS,
+          start: 0,
+          length: -1,
           blockValues: new Array(derivers.length),
           blockIds: new Array(derivers.length),
         }
@@ -279,10 +297,19 @@ export class RecordEncoder {
   private transientEntry(f: number, prepared: Prepared): FieldEntry {
     let e = this.transient[f];
     if (e === undefined) {
-      e = { prepared, positions: undefined, blockValues: [], blockIds: [] };
+      e = {
+        prepared,
+        present: false,
+        slab: NO_POSITIONS,
+        start: 0,
+        length: -1,
+        blockValues: [],
+        blockIds: [],
+      };
       this.transient[f] = e;
     }
     (e as { prepared: Prepared }).prepared = prepared;
+    (e as { present: boolean }).present = prepared.kind === 'present';
     return e;
   }
 
@@ -331,7 +358,7 @@ export class RecordEncoder {
         const out = this.scratch;
         out.length = 0;
         feature.hasher.positions(positional ? `${t + 1} ${gram}` : gram, k, out);
-        pos = Uint16Array.from(out);
+        pos = toUint16(out);
         if (key >= 0) {
           if (cache.size >= 1 << 16) cache.clear();
           cache.set(key, pos);
@@ -360,9 +387,9 @@ export class RecordEncoder {
   }
 }
 
-function setPositions(filter: Uint8Array, pos: Uint16Array): void {
-  for (let i = 0; i < pos.length; i++) {
-    const b = pos[i]!;
+function setPositions(filter: Uint8Array, slab: Uint16Array, start: number, length: number): void {
+  for (let i = start, end = start + length; i < end; i++) {
+    const b = slab[i]!;
     filter[b >>> 3]! |= 0x80 >>> (b & 7);
   }
 }
@@ -372,6 +399,13 @@ function setPositionList(filter: Uint8Array, pos: number[]): void {
     const b = pos[i]!;
     filter[b >>> 3]! |= 0x80 >>> (b & 7);
   }
+}
+
+/** Uint16Array.from(list) without the iterator protocol (for the rare gram-cache misses). */
+function toUint16(list: readonly number[]): Uint16Array {
+  const out = new Uint16Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = list[i]!;
+  return out;
 }
 
 function hasSurrogate(s: string): boolean {

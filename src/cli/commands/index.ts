@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerEncode } from './encode.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
+import { registerLink } from './link.js';
 import { registerSchema } from './schema.js';
 
 /** Every subcommand registers here, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerEncode(program);
+  registerLink(program);
+  registerEvaluate(program);
   registerSchema(program);
   registerDemo(program);
 }

@@ -18,7 +18,13 @@ export {
 } from './name.js';
 export { isValidNhsNumber, nhsCheckDigit, normaliseNhsNumber } from './nhsNumber.js';
 export { NYSIIS_MAX_LENGTH, nysiis, soundex } from './phonetic.js';
-export { isValidPostcode, normalisePostcode, type PostcodeValue } from './postcode.js';
+export {
+  isValidPostcode,
+  normalisePostcode,
+  POSTCODE_PARTS,
+  type PostcodeValue,
+  parsePostcode,
+} from './postcode.js';
 export {
   describeReason,
   INVALID_REASONS,

@@ -28,22 +28,40 @@ function split(compact: string): { outward: string; inward: string } | null {
   return OUTWARD.test(outward) && INWARD.test(inward) ? { outward, inward } : null;
 }
 
-export function normalisePostcode(raw: string): Normalised<PostcodeValue> {
+/** Each part of a PostcodeValue from the outward and inward codes, so that callers needing
+ * only some parts (the encoder, once per record) build only those. */
+export const POSTCODE_PARTS: Readonly<
+  Record<keyof PostcodeValue, (outward: string, inward: string) => string>
+> = {
+  full: (outward, inward) => `${outward} ${inward}`,
+  outward: (outward) => outward,
+  inward: (_, inward) => inward,
+  area: (outward) => outward.replace(/\d.*$/, ''),
+  district: (outward) => outward,
+  sector: (outward, inward) => `${outward} ${inward.charAt(0)}`,
+};
+
+/** The validated outward and inward codes, upper case, without building the other parts. */
+export function parsePostcode(raw: string): Normalised<{ outward: string; inward: string }> {
   if (isMissingMarker(raw)) return MISSING;
   const compact = raw.replace(/\s+/g, '');
   // Tested before upper-casing: 'ı' and 'ſ' upper-case to ASCII letters and must not sneak in.
   if (!ASCII_ALNUM.test(compact)) return invalid('postcode_format');
   const parts = split(compact.toUpperCase());
-  if (parts === null) return invalid('postcode_format');
-  const { outward, inward } = parts;
-  const area = outward.replace(/\d.*$/, '');
+  return parts === null ? invalid('postcode_format') : present(parts);
+}
+
+export function normalisePostcode(raw: string): Normalised<PostcodeValue> {
+  const p = parsePostcode(raw);
+  if (p.kind !== 'present') return p;
+  const { outward, inward } = p.value;
   return present({
-    full: `${outward} ${inward}`,
+    full: POSTCODE_PARTS.full(outward, inward),
     outward,
     inward,
-    area,
-    district: outward,
-    sector: `${outward} ${inward.charAt(0)}`,
+    area: POSTCODE_PARTS.area(outward, inward),
+    district: POSTCODE_PARTS.district(outward, inward),
+    sector: POSTCODE_PARTS.sector(outward, inward),
   });
 }
 

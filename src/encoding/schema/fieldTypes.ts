@@ -4,10 +4,11 @@ import {
   normaliseDate,
   normaliseName,
   normaliseNhsNumber,
-  normalisePostcode,
   normaliseSex,
   normaliseText,
   nysiis,
+  POSTCODE_PARTS,
+  parsePostcode,
   soundex,
 } from '../normalise/index.js';
 import type { Prepared } from '../plan.js';
@@ -58,27 +59,31 @@ function basePreparer(field: FieldSpec, want: (c: string) => boolean): (raw: str
     case 'date': {
       const formats = field.dateFormats;
       return (raw) =>
-        lift(normaliseDate(raw, formats ? { formats } : {}), (v) => ({
-          iso: v.iso,
-          compact: `${v.year}${pad2(v.month)}${pad2(v.day)}`,
-          year: String(v.year),
-          month: pad2(v.month),
-          day: pad2(v.day),
-          yearMonth: `${v.year}-${pad2(v.month)}`,
-          monthDay: `${pad2(v.month)}-${pad2(v.day)}`,
-        }));
+        lift(normaliseDate(raw, formats ? { formats } : {}), (v) => {
+          const c: Components = {};
+          if (want('iso')) c.iso = v.iso;
+          if (want('compact')) c.compact = `${v.year}${pad2(v.month)}${pad2(v.day)}`;
+          if (want('year')) c.year = String(v.year);
+          if (want('month')) c.month = pad2(v.month);
+          if (want('day')) c.day = pad2(v.day);
+          if (want('yearMonth')) c.yearMonth = `${v.year}-${pad2(v.month)}`;
+          if (want('monthDay')) c.monthDay = `${pad2(v.month)}-${pad2(v.day)}`;
+          return c;
+        });
     }
-    case 'postcode':
+    case 'postcode': {
+      // Postcodes repeat little (half the rows of the spine prepare one): only the parts a
+      // schema uses are built.
+      const compact = want('compact');
+      const parts = Object.entries(POSTCODE_PARTS).filter(([name]) => want(name));
       return (raw) =>
-        lift(normalisePostcode(raw), (v) => ({
-          full: v.full,
-          compact: v.outward + v.inward,
-          outward: v.outward,
-          inward: v.inward,
-          area: v.area,
-          district: v.district,
-          sector: v.sector,
-        }));
+        lift(parsePostcode(raw), ({ outward, inward }) => {
+          const c: Components = {};
+          if (compact) c.compact = outward + inward;
+          for (const [name, part] of parts) c[name] = part(outward, inward);
+          return c;
+        });
+    }
     case 'nhsNumber':
       return (raw) => lift(normaliseNhsNumber(raw), (v) => ({ value: v }));
     case 'sex':

@@ -14,27 +14,15 @@ import { KERNEL_TUNING } from './limits.js';
 import { firstPopAtLeast, isSortedByPopcount } from './popcountOrder.js';
 import { dice, type ThresholdPlan, thresholdPlan } from './thresholdPlan.js';
 import { TopKSelector } from './topK.js';
-import type { CompareOptions, DiceKernel } from './types.js';
+import type { CompareOptions, DiceKernel, PairListBatch } from './types.js';
 import { checkCompareArgs, topKOf } from './validate.js';
 import { type DiceExports, instantiateDice } from './wasm/diceModule.js';
 import { WasmArena, type WasmArenaOptions } from './wasmArena.js';
+import { WasmPairLister } from './wasmPairList.js';
+import { Scratch } from './wasmScratch.js';
 
 const SEGMENT_BYTES = 16;
 const TRIPLE_BYTES = 12;
-
-/** A region of the arena that is reallocated (doubling) when a call needs more. */
-class Scratch {
-  ptr = 0;
-  bytes = 0;
-  constructor(private readonly arena: WasmArena) {}
-  ensure(bytes: number): number {
-    if (bytes > this.bytes) {
-      this.bytes = Math.max(bytes, this.bytes * 2);
-      this.ptr = this.arena.allocate(this.bytes).byteOffset;
-    }
-    return this.ptr;
-  }
-}
 
 interface Placed {
   readonly words: number;
@@ -52,6 +40,7 @@ export class WasmDiceKernel implements DiceKernel {
   private readonly copyB: Scratch;
   /** The table last written to WASM memory, and where: skips rewriting it call after call. */
   private loadedNeed: { plan: ThresholdPlan; ptr: number } | undefined;
+  private lists: WasmPairLister | undefined;
 
   constructor(options: WasmArenaOptions = {}) {
     this.arena = new WasmArena(options);
@@ -131,6 +120,19 @@ export class WasmDiceKernel implements DiceKernel {
     flush();
     selector?.finish(out);
     return compared;
+  }
+
+  /** See DiceKernel.compareLists; the pair-list module is instantiated on first use. */
+  compareLists(
+    A: FilterStore,
+    B: FilterStore,
+    batch: PairListBatch,
+    threshold: number,
+    out: CandidateBuffer,
+    options?: CompareOptions,
+  ): number {
+    this.lists ??= new WasmPairLister(this.arena);
+    return this.lists.compareLists(A, B, batch, threshold, out, options);
   }
 
   /** Turns staged {i, j, common} triples into scored candidates. */

@@ -1,0 +1,36 @@
+/**
+ * The block index: what the scoring stage reads to know which pairs to compare. Built once per
+ * run on the main thread (src/blocking/buildIndex.ts) in SharedArrayBuffers, so worker threads
+ * read it without a copy.
+ *
+ * One pass per blocking rule (a keyed block key from the encodings, or one LSH band). A pair
+ * (left i, right j) is a candidate when, in any pass, both records carry the same block id.
+ * Passes are unioned by the scorer, which deduplicates j per left row.
+ */
+
+export type PassKind = 'key' | 'lsh';
+
+export interface BlockPass {
+  /** e.g. 'fn_sdx_yob' or 'lsh:3'. */
+  readonly name: string;
+  readonly kind: PassKind;
+  /** Per left record: its block id in this pass, or -1 (no key, or its block was capped). */
+  readonly leftBlock: Int32Array;
+  /**
+   * CSR of right records by block id: block b holds rightMembers[rightOffsets[b] ..
+   * rightOffsets[b + 1]), in ascending record order. Length blocks + 1.
+   */
+  readonly rightOffsets: Uint32Array;
+  readonly rightMembers: Uint32Array;
+}
+
+export interface BlockIndex {
+  readonly leftCount: number;
+  readonly rightCount: number;
+  /**
+   * Deduplication within one dataset: left and right are the same records and only pairs with
+   * j > i are candidates.
+   */
+  readonly selfLink: boolean;
+  readonly passes: readonly BlockPass[];
+}

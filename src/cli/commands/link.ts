@@ -1,0 +1,156 @@
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { CohortlinkError } from '../../errors.js';
+import { BLOCKING_MODES, LINK_MODES, type LinkOptionsInput } from '../../matching/link/options.js';
+import { type LinkProgress, type LinkStage, runLink } from '../../matching/link/runLink.js';
+import { writeLinkOutputs } from '../../matching/output/writeLinkOutputs.js';
+import { keyFileSource } from '../../matching/keys/keyFiles.js';
+import { type Progress, progressBar } from '../progress.js';
+import { intOption } from './options.js';
+
+interface LinkFlags {
+  left?: string;
+  right?: string;
+  input: string[];
+  names?: string;
+  output: string;
+  keysDir?: string;
+  summary?: string;
+  scores?: string;
+  mode: string;
+  threshold: string;
+  floor?: string;
+  blocking: string;
+  blockKeys?: string;
+  maxBlockPairs?: number;
+  topK?: number;
+  workers: number;
+}
+
+const STAGE_LABEL: Record<LinkStage, string> = {
+  load: 'reading encodings',
+  block: 'blocking',
+  score: 'comparing',
+  solve: 'solving',
+  keys: 'assigning keys',
+};
+
+export function registerLink(program: Command): void {
+  program
+    .command('link')
+    .description('Link encodings files: block, compare, decide links, give every person a linkage key')
+    .option('--left <file>', 'encodings NDJSON of the left dataset')
+    .option('--right <file>', 'encodings NDJSON of the right dataset (the spine in many-to-one mode)')
+    .option('--input <file>', 'an encodings file (repeat for --mode multi; one for --mode dedup)', collect, [])
+    .option('--names <a,b,...>', 'dataset names for keys and reports (default: file names without .ndjson)')
+    .requiredOption('--output <file>', 'links CSV to write: left_ref,right_ref,score')
+    .option(
+      '--keys-dir <dir>',
+      'where <dataset>.keys.csv files go; keys already there are kept for the same records (default: beside --output)',
+    )
+    .option('--summary <file>', 'run summary JSON (default: <output>.summary.json)')
+    .option('--scores <file>', 'also write the links at the floor, for `evaluate --scores` sweeps')
+    .option('--mode <mode>', `${LINK_MODES.join(' | ')}`, 'one-to-one')
+    .option('--threshold <auto|x>', "Dice threshold, or 'auto' to choose it from the score distribution", 'auto')
+    .option('--floor <x>', 'lowest Dice kept as a candidate (default 0.5)')
+    .option('--blocking <mode>', `${BLOCKING_MODES.join(' | ')}`, 'auto')
+    .option('--block-keys <a,b>', 'keyed block keys to use (default: every key both encodings carry)')
+    .option('--max-block-pairs <n>', 'blocks with more pairs are left out of their pass and reported', intOption('--max-block-pairs', 1, Number.MAX_SAFE_INTEGER))
+    .option('--top-k <n>', 'best candidates kept per record (default 8)', intOption('--top-k', 1, 1024))
+    .option('--workers <n>', 'worker threads for comparing (0 = main thread)', intOption('--workers', 0, 256), availableParallelism())
+    .action(async (o: LinkFlags) => {
+      const inputs = gatherInputs(o);
+      const options: LinkOptionsInput = {
+        mode: o.mode as LinkOptionsInput['mode'],
+        threshold: parseThreshold(o.threshold, '--threshold'),
+        blocking: o.blocking as LinkOptionsInput['blocking'],
+        workers: o.workers,
+        ...(o.floor !== undefined ? { floor: parseUnit(o.floor, '--floor') } : {}),
+        ...(o.blockKeys !== undefined ? { blockKeys: o.blockKeys.split(',').map((s) => s.trim()) } : {}),
+        ...(o.maxBlockPairs !== undefined ? { maxBlockPairs: o.maxBlockPairs } : {}),
+        ...(o.topK !== undefined ? { topK: o.topK } : {}),
+      };
+      const keysDir = o.keysDir ?? dirname(o.output);
+      let bar: Progress | undefined;
+      let barStage: LinkStage | undefined;
+      const onProgress = (p: LinkProgress): void => {
+        if (p.total <= 0) return;
+        if (barStage !== p.stage) {
+          bar?.stop();
+          bar = progressBar(STAGE_LABEL[p.stage], p.total, p.stage === 'score' ? 'records' : 'items');
+          barStage = p.stage;
+        }
+        bar?.update(p.done);
+      };
+      try {
+        const result = await runLink({ inputs, options, keySource: keyFileSource(keysDir), onProgress });
+        bar?.stop();
+        const writeStart = performance.now();
+        const written = writeLinkOutputs(result, {
+          links: o.output,
+          keysDir,
+          summary: o.summary ?? `${o.output.replace(/\.csv$/i, '')}.summary.json`,
+          ...(o.scores !== undefined ? { scores: o.scores } : {}),
+        });
+        reportRun(result, written, (performance.now() - writeStart) / 1000);
+      } finally {
+        bar?.stop();
+      }
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function gatherInputs(o: LinkFlags): { path: string; name?: string }[] {
+  const paths = [...(o.left !== undefined ? [o.left] : []), ...(o.right !== undefined ? [o.right] : []), ...o.input];
+  if (paths.length === 0) throw new CohortlinkError('CL_USAGE', 'give --left and --right (or --input for dedup/multi)');
+  const names = o.names?.split(',').map((s) => s.trim());
+  if (names !== undefined && names.length !== paths.length)
+    throw new CohortlinkError('CL_USAGE', `--names has ${names.length} names for ${paths.length} inputs`);
+  return paths.map((path, k) => ({ path, ...(names !== undefined ? { name: names[k]! } : {}) }));
+}
+
+function parseUnit(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new CohortlinkError('CL_USAGE', `${flag} must be a number from 0 to 1, got '${v}'`);
+  return n;
+}
+
+function parseThreshold(v: string, flag: string): number | 'auto' {
+  return v === 'auto' ? 'auto' : parseUnit(v, flag);
+}
+
+function reportRun(
+  result: Awaited<ReturnType<typeof runLink>>,
+  written: ReturnType<typeof writeLinkOutputs>,
+  writeSeconds: number,
+): void {
+  const t = result.threshold;
+  const n = (x: number): string => x.toLocaleString('en-GB');
+  const lines = [
+    `threshold ${t.threshold.toFixed(3)} (${t.method}); estimated precision ${t.estimatedPrecision.toFixed(4)}, recall ${t.estimatedRecall.toFixed(4)}`,
+  ];
+  for (const p of result.pairs) {
+    const l = result.datasets[p.left]!;
+    const r = result.datasets[p.right]!;
+    lines.push(
+      `${l.name}${p.left === p.right ? '' : ` × ${r.name}`}: ${n(p.candidatePairs)} candidate pairs (${p.blocking.mode} blocking, reduction ratio ${(1 - p.candidatePairs / Math.max(1, p.blocking.totalPairs)).toFixed(6)}), ${n(p.comparisons)} compared, ${n(p.links.length)} links`,
+    );
+  }
+  lines.push(
+    `${n(result.clusterCount)} people; keys kept ${n(result.keyStats.kept)}, new ${n(result.keyStats.created)}` +
+      (result.keyStats.merged + result.keyStats.split > 0
+        ? `, merged ${n(result.keyStats.merged)}, split ${n(result.keyStats.split)}`
+        : ''),
+  );
+  const tm = result.timings;
+  lines.push(
+    `time: read ${tm.load.toFixed(1)} s, block ${tm.block.toFixed(1)} s, compare ${tm.score.toFixed(1)} s, solve ${tm.solve.toFixed(1)} s, keys ${tm.keys.toFixed(1)} s, write ${writeSeconds.toFixed(1)} s`,
+  );
+  lines.push(`wrote ${written.links}, ${written.keys.join(', ')}, ${written.summary}${written.scores ? `, ${written.scores}` : ''}`);
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,294 @@
+/**
+ * One linkage run, from encodings files to links, people (clusters) and linkage keys:
+ *
+ *   read encodings → check fingerprints → block → score candidates (worker pool)
+ *     → solve at the floor → choose the threshold → keep links ≥ threshold → clusters
+ *     → linkage keys
+ *
+ * Writing files is the caller's job (writeOutputs.ts for the CLI; the store for the service),
+ * so that nothing is half-written when a stage fails.
+ */
+import { basename } from 'node:path';
+import { type BlockingReport, type BuiltIndex, buildBlockIndex } from '../../blocking/buildIndex.js';
+import { CohortlinkError } from '../../errors.js';
+import { type EncodedDataset, readEncodings } from '../input/readEncodings.js';
+import { WasmArena } from '../kernel/wasmArena.js';
+import { assignLinkageKeys, type KeyAssignmentStats } from '../keys/assignKeys.js';
+import { scoreCandidates } from '../score/index.js';
+import { dedup, manyToOne, multiParty, oneToOne } from '../solve/index.js';
+import type { CandidateArrays, ClusterStats, Links } from '../solve/types.js';
+import { checkCompatible } from './checkCompatible.js';
+import { clustersFromLinks, clustersFromManyToOne } from './clusters.js';
+import { type LinkOptions, type LinkOptionsInput, linkOptionsSchema } from './options.js';
+import { decideThreshold, type ThresholdDecision } from './threshold.js';
+
+export type LinkStage = 'load' | 'block' | 'score' | 'solve' | 'keys';
+
+export interface LinkProgress {
+  readonly stage: LinkStage;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface LinkInput {
+  readonly name?: string;
+  readonly path: string;
+}
+
+export interface KeySource {
+  /** Keys each record held before this run (aligned with refs). */
+  existingKeys(dataset: string, refs: readonly string[]): (string | undefined)[];
+  keyAges(keys: Iterable<string>): Map<string, number>;
+}
+
+export interface LinkRunRequest {
+  readonly inputs: readonly LinkInput[];
+  readonly options: LinkOptionsInput;
+  readonly keySource?: KeySource;
+  readonly onProgress?: (p: LinkProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface PairResult {
+  /** Dataset positions in `datasets`. */
+  readonly left: number;
+  readonly right: number;
+  readonly blocking: BlockingReport;
+  readonly candidatePairs: number;
+  readonly comparisons: number;
+  readonly candidatesKept: number;
+  /** Links accepted at the final threshold (one-to-one / many-to-one); for dedup and multi, the linked pairs inside clusters. */
+  readonly links: Links;
+  /** Links at the floor, before the threshold: the material for sweeps and "± 0.02" reports. */
+  readonly linksAtFloor: Links;
+  readonly built: BuiltIndex;
+}
+
+export interface LinkRunResult {
+  readonly options: LinkOptions;
+  readonly datasets: readonly EncodedDataset[];
+  readonly pairs: readonly PairResult[];
+  readonly threshold: ThresholdDecision;
+  /** Per dataset, per record: the cluster (person) it belongs to. */
+  readonly clusterOf: readonly Int32Array[];
+  readonly clusterCount: number;
+  readonly clusterStats: ClusterStats | null;
+  /** The linkage key of each cluster. */
+  readonly clusterKey: readonly string[];
+  readonly keyStats: KeyAssignmentStats;
+  readonly timings: Readonly<Record<LinkStage, number>>;
+}
+
+export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
+  const options = parseOptions(request.options);
+  const { inputs } = request;
+  const expected = options.mode === 'dedup' ? [1, 1] : options.mode === 'multi' ? [2, 64] : [2, 2];
+  if (inputs.length < expected[0]! || inputs.length > expected[1]!)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      `mode ${options.mode} links ${expected[0] === expected[1] ? expected[0] : `${expected[0]} or more`} encodings files, got ${inputs.length}`,
+    );
+  const names = inputs.map((i) => i.name ?? basename(i.path).replace(/\.ndjson$/i, ''));
+  if (new Set(names).size !== names.length)
+    throw new CohortlinkError('CL_USAGE', `dataset names must differ: ${names.join(', ')} (name them explicitly)`);
+
+  const timings: Record<LinkStage, number> = { load: 0, block: 0, score: 0, solve: 0, keys: 0 };
+  const timed = async <T>(stage: LinkStage, f: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      timings[stage] += (performance.now() - t0) / 1000;
+    }
+  };
+  const progress = request.onProgress ?? (() => {});
+  const checkAbort = (): void => {
+    if (request.signal?.aborted) throw new CohortlinkError('CL_CANCELLED', 'the linkage run was cancelled');
+  };
+
+  // Every store lives in one shared WASM memory, so scoring workers read the filters in place.
+  const arena = new WasmArena();
+  const datasets = await timed('load', async () => {
+    const out: EncodedDataset[] = [];
+    for (const [k, input] of inputs.entries()) {
+      checkAbort();
+      out.push(
+        await readEncodings(input.path, {
+          name: names[k]!,
+          allocator: arena,
+          onProgress: (bytes) => progress({ stage: 'load', done: bytes, total: 0 }),
+        }),
+      );
+      // Compare fingerprints as soon as two are known: a mismatch fails before more reading.
+      checkCompatible(out);
+    }
+    return out;
+  });
+
+  const pairPlan: [number, number][] = [];
+  if (options.mode === 'dedup') pairPlan.push([0, 0]);
+  else for (let a = 0; a < datasets.length; a++) for (let b = a + 1; b < datasets.length; b++) pairPlan.push([a, b]);
+
+  const scored: Omit<PairResult, 'links' | 'linksAtFloor'>[] = [];
+  const candidateSets: CandidateArrays[] = [];
+  for (const [a, b] of pairPlan) {
+    checkAbort();
+    const built = await timed('block', () =>
+      buildBlockIndex(datasets[a]!, a === b ? 'self' : datasets[b]!, {
+        mode: options.blocking,
+        lshThreshold: options.lshThreshold,
+        maxBlockPairs: options.maxBlockPairs,
+        ...(options.blockKeys !== undefined ? { keys: options.blockKeys } : {}),
+      }),
+    );
+    const s = await timed('score', () =>
+      scoreCandidates(built.index, datasets[a]!.store, datasets[b]!.store, options.floor, {
+        workers: options.workers,
+        topK: options.topK,
+        ...(request.signal !== undefined ? { signal: request.signal } : {}),
+        onProgress: (p) => progress({ stage: 'score', done: p.rowsDone, total: p.rowsTotal }),
+      }),
+    );
+    candidateSets.push(s.candidates);
+    scored.push({
+      left: a,
+      right: b,
+      blocking: built.report,
+      candidatePairs: s.stats.candidatePairs,
+      comparisons: s.stats.comparisons,
+      candidatesKept: s.stats.kept,
+      built,
+    });
+  }
+
+  checkAbort();
+  const solved = await timed('solve', () => solve(options, datasets, scored, candidateSets));
+  checkAbort();
+  const keys = await timed('keys', () => {
+    const existing = datasets.map((d) => request.keySource?.existingKeys(d.name, d.refs) ?? []);
+    const held = new Set<string>();
+    for (const e of existing) for (const k of e) if (k !== undefined) held.add(k);
+    return assignLinkageKeys({
+      clusterOf: solved.clusterOf,
+      clusterCount: solved.clusterCount,
+      existing,
+      keyAge: request.keySource?.keyAges(held) ?? new Map(),
+    });
+  });
+
+  return {
+    options,
+    datasets,
+    pairs: solved.pairs,
+    threshold: solved.threshold,
+    clusterOf: solved.clusterOf,
+    clusterCount: solved.clusterCount,
+    clusterStats: solved.clusterStats,
+    clusterKey: keys.clusterKey,
+    keyStats: keys.stats,
+    timings,
+  };
+}
+
+function parseOptions(input: LinkOptionsInput): LinkOptions {
+  const parsed = linkOptionsSchema.safeParse(input);
+  if (!parsed.success)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      `invalid link options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}
+
+interface Solved {
+  readonly pairs: PairResult[];
+  readonly threshold: ThresholdDecision;
+  readonly clusterOf: Int32Array[];
+  readonly clusterCount: number;
+  readonly clusterStats: ClusterStats | null;
+}
+
+function solve(
+  options: LinkOptions,
+  datasets: readonly EncodedDataset[],
+  scored: readonly Omit<PairResult, 'links' | 'linksAtFloor'>[],
+  candidateSets: readonly CandidateArrays[],
+): Solved {
+  // Greedy links at the floor: their scores are what the threshold is chosen from, and the
+  // links at any threshold t ≥ floor are exactly those scoring ≥ t.
+  const atFloor = scored.map((s, k) => {
+    const opts = {
+      leftCount: datasets[s.left]!.store.count,
+      rightCount: datasets[s.right]!.store.count,
+      threshold: options.floor,
+    };
+    return options.mode === 'many-to-one' ? manyToOne(candidateSets[k]!, opts) : oneToOne(candidateSets[k]!, opts);
+  });
+  const { fullModel: _model, ...threshold } = decideThreshold(
+    scored.map((s, k) => ({
+      candidates: candidateSets[k]!,
+      links: atFloor[k]!,
+      leftCount: datasets[s.left]!.store.count,
+      rightCount: datasets[s.right]!.store.count,
+    })),
+    options.threshold,
+    options.floor,
+  );
+  const pairs = scored.map((s, k) => ({
+    ...s,
+    linksAtFloor: atFloor[k]!,
+    links: filterLinks(atFloor[k]!, threshold.threshold),
+  }));
+
+  if (options.mode === 'one-to-one') {
+    const { clusterOf, clusterCount } = clustersFromLinks(pairs[0]!.links, datasets[0]!.store.count, datasets[1]!.store.count);
+    return { pairs, threshold, clusterOf, clusterCount, clusterStats: null };
+  }
+  if (options.mode === 'many-to-one') {
+    const { clusterOf, clusterCount } = clustersFromManyToOne(
+      pairs[0]!.links,
+      datasets[0]!.store.count,
+      datasets[1]!.store.count,
+    );
+    return { pairs, threshold, clusterOf, clusterCount, clusterStats: null };
+  }
+  if (options.mode === 'dedup') {
+    const r = dedup(candidateSets[0]!, { count: datasets[0]!.store.count, threshold: threshold.threshold });
+    return { pairs, threshold, clusterOf: [r.clusterId], clusterCount: r.stats.clusters, clusterStats: r.stats };
+  }
+  const r = multiParty(
+    scored.map((s, k) => ({ datasetA: s.left, datasetB: s.right, candidates: candidateSets[k]! })),
+    datasets.map((d) => d.store.count),
+    { threshold: threshold.threshold },
+  );
+  return { pairs, threshold, clusterOf: r.clusterIds, clusterCount: r.stats.clusters, clusterStats: r.stats };
+}
+
+/** The links of a greedy solution scoring at least t (the solution at threshold t). */
+export function filterLinks(links: Links, t: number): Links {
+  let n = 0;
+  for (let k = 0; k < links.length; k++) if (links.score[k]! >= t) n++;
+  const left = new Uint32Array(n);
+  const right = new Uint32Array(n);
+  const score = new Float64Array(n);
+  const rightSeen = new Set<number>();
+  for (let k = 0, m = 0; k < links.length; k++)
+    if (links.score[k]! >= t) {
+      left[m] = links.left[k]!;
+      right[m] = links.right[k]!;
+      score[m++] = links.score[k]!;
+      rightSeen.add(links.right[k]!);
+    }
+  const leftTotal = links.length + links.leftUnlinked;
+  const rightTotal = links.rightLinked + links.rightUnlinked;
+  return {
+    left,
+    right,
+    score,
+    length: n,
+    candidatesConsidered: links.candidatesConsidered,
+    rightLinked: rightSeen.size,
+    leftUnlinked: leftTotal - n,
+    rightUnlinked: rightTotal - rightSeen.size,
+  };
+}

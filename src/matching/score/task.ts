@@ -1,0 +1,52 @@
+/**
+ * One scoring task inside a worker thread. The kernel instance and the row scorer (with its
+ * `lastSeen` array, 4 bytes per right record) are built on a thread's first task of a run and
+ * kept for the run's later tasks. Only the last few runs are kept: an entry holds the run's
+ * memory alive, and the service runs one run after another for as long as it lives.
+ */
+import { isCohortlinkError } from '../../errors.js';
+import { CandidateBuffer } from '../kernel/candidateBuffer.js';
+import { FilterStore } from '../kernel/filterStore.js';
+import { WasmDiceKernel } from '../kernel/wasmKernel.js';
+import { RowScorer } from './rowScorer.js';
+import type { RunSpec, ScoreTask, TaskOutcome } from './shared.js';
+
+/** Runs kept per thread: two concurrent runs plus slack; a miss only costs a rebuild. */
+const RUNS_KEPT = 4;
+const runs = new Map<string, RowScorer>();
+
+function scorerFor(run: RunSpec): RowScorer {
+  let scorer = runs.get(run.id);
+  if (scorer === undefined) {
+    // Its scratch areas (~1 MiB) are allocated in the run's arena, which goes with the run.
+    const kernel = new WasmDiceKernel({ memory: run.memory });
+    const left = FilterStore.attach(run.left, kernel.arena);
+    const right =
+      run.right.byteOffset === run.left.byteOffset ? left : FilterStore.attach(run.right, kernel.arena);
+    scorer = new RowScorer(run.index, left, right, kernel, run.floor, run.topK);
+    if (runs.size >= RUNS_KEPT) runs.delete(runs.keys().next().value!);
+  } else runs.delete(run.id); // re-inserted below: most recently used last
+  runs.set(run.id, scorer);
+  return scorer;
+}
+
+export function runScoreTask(task: ScoreTask): TaskOutcome {
+  try {
+    const out = new CandidateBuffer();
+    const stats = { candidatePairs: 0, comparisons: 0 };
+    scorerFor(task.run).scoreRows(task.start, task.end, out, stats);
+    return {
+      ok: true,
+      aIndex: out.aIndex,
+      bIndex: out.bIndex,
+      score: out.score,
+      length: out.length,
+      ...stats,
+    };
+  } catch (e) {
+    // Errors cross the thread boundary as plain data: a CohortlinkError's class and code would
+    // not survive structured cloning.
+    if (isCohortlinkError(e)) return { ok: false, code: e.code, message: e.message };
+    return { ok: false, code: 'CL_INTERNAL', message: e instanceof Error ? e.message : String(e) };
+  }
+}

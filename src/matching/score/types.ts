@@ -1,0 +1,59 @@
+/** The scoring stage's contract: options (with their defaults in one place), progress and result. */
+import type { CandidateBuffer } from '../kernel/candidateBuffer.js';
+
+export interface ScoreProgress {
+  /** Pairs compared so far (they passed the popcount bound). */
+  readonly comparisonsDone: number;
+  /** Not known ahead: comparisons are counted only once blocking partners are deduplicated. */
+  readonly comparisonsPlanned?: number;
+  /** Left rows finished so far; they finish in tasks of uneven size, in any order. */
+  readonly rowsDone: number;
+  readonly rowsTotal: number;
+}
+
+export interface ScoreOptions {
+  /**
+   * Worker threads to score on: 0 scores on this thread (small inputs, tests). Tasks of one run
+   * never occupy more threads than this; clamped to the shared pool's size (the machine's cores).
+   * A run whose work makes a single task (under SCORE_DEFAULTS.minTaskWork) stays on this
+   * thread: starting a thread would cost more than the work.
+   */
+  readonly workers?: number;
+  /** Keep only the k best right records of each left row (best first). */
+  readonly topK?: number;
+  readonly onProgress?: (p: ScoreProgress) => void;
+  /** Aborting rejects the run with CL_CANCELLED; tasks not yet started never start. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ScoreStats {
+  /** Distinct (left, right) pairs the blocking passes generated (only j > i when self-linking). */
+  readonly candidatePairs: number;
+  /** Of those, the pairs the popcount bound let through, i.e. that were scored. */
+  readonly comparisons: number;
+  /** Pairs in the result: Dice ≥ floor (and within the top k when asked). */
+  readonly kept: number;
+}
+
+export interface ScoreResult {
+  /**
+   * Pairs in left-row order; within a row in the order blocking listed the partners (pass by
+   * pass, each block in right-row order) or, with top-k, best first (ties: lower right row).
+   * The same whatever the number of workers.
+   */
+  readonly candidates: CandidateBuffer;
+  readonly stats: ScoreStats;
+}
+
+export const SCORE_DEFAULTS = {
+  workers: 0,
+  /**
+   * Partner-list entries gathered before one kernel call (×4 bytes): long enough that the call
+   * overhead vanishes, short enough to stay in L2 beside the staging area.
+   */
+  batchEntries: 1 << 16,
+  /** Tasks per run: enough to balance two threads and report progress often. */
+  maxTasks: 128,
+  /** Least estimated work (partner visits) per task, so small runs are not cut into crumbs. */
+  minTaskWork: 200_000,
+} as const;

@@ -1,0 +1,232 @@
+/**
+ * Greedy clustering that resists chaining, shared by dedup and multi-party linkage.
+ *
+ * Candidates at or above the threshold are taken in solver order (score descending, then lower
+ * a, then lower b). A candidate whose records are already in one cluster is skipped. Otherwise
+ * the two clusters X and Y merge only if
+ *   1. (multi-party) they hold no two records of the same dataset, and
+ *   2. (anti-chaining) links(X, Y) >= minLinkFraction × pairs(X, Y), where links counts the
+ *      candidate pairs at or above the threshold between X and Y (of any score, not only those
+ *      seen so far) and pairs counts the record pairs between them that were compared at all
+ *      (every pair in dedup; in multi-party, pairs of datasets that have a candidate set).
+ * A candidate failing either test is a refused merge: its records stay apart (unless a later
+ * merge that does pass brings them together). So A~B~C with A and C dissimilar yields {A,B}, {C}
+ * for any minLinkFraction above 1/2, whereas single linkage would glue A to C.
+ *
+ * Union-find on Int32Array with union by size and path halving; each cluster's members form a
+ * circular list (`next`), so links(X, Y) walks the smaller cluster's adjacency (CSR) only.
+ */
+import type { OrderedCandidates } from './order.js';
+import { type ClusterStats, LINK_FRACTION_EPSILON } from './types.js';
+
+/** How records fall into datasets, for multi-party linkage. */
+export interface DatasetLayout {
+  /** Dataset of each record (global index). */
+  readonly datasetOf: Uint32Array;
+  readonly datasets: number;
+  /** compared[d·datasets + e] = 1 when datasets d and e have a candidate set (symmetric). */
+  readonly compared: Uint8Array;
+  /** Whether every pair of distinct datasets has a candidate set (pairs(X, Y) = |X|·|Y|). */
+  readonly allCompared: boolean;
+}
+
+export interface ClusterResult {
+  readonly clusterId: Int32Array;
+  readonly stats: ClusterStats;
+}
+
+/** Clusters `records` records (global indices) from ordered candidates with a < b or any order. */
+export function greedyCluster(
+  records: number,
+  o: OrderedCandidates,
+  minLinkFraction: number,
+  layout?: DatasetLayout,
+): ClusterResult {
+  const { offsets, neighbours } = adjacency(records, o);
+  const parent = new Int32Array(records);
+  const size = new Int32Array(records).fill(1);
+  const next = new Int32Array(records);
+  for (let i = 0; i < records; i++) {
+    parent[i] = i;
+    next[i] = i;
+  }
+  const refusedAt = new Uint8Array(records);
+  // The last refusal of each root: (root, size) names a cluster exactly, since a cluster changes
+  // only by merging, which grows its surviving root and retires the other for good. So a repeat
+  // of the same two clusters is refused without walking them again.
+  const lastPartner = new Int32Array(records).fill(-1);
+  const lastOwnSize = new Int32Array(records);
+  const lastPartnerSize = new Int32Array(records);
+  const words = layout ? Math.ceil(layout.datasets / 32) : 0;
+  const masks = layout ? datasetMasks(layout, words) : new Uint32Array(0);
+
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      const g = parent[parent[x]!]!;
+      parent[x] = g;
+      x = g;
+    }
+    return x;
+  };
+
+  let merges = 0;
+  let refusedByLinkage = 0;
+  let refusedBySameDataset = 0;
+  for (let k = 0; k < o.length; k++) {
+    let x = find(o.a[k]!);
+    let y = find(o.b[k]!);
+    if (x === y) continue;
+    if (size[x]! > size[y]! || (size[x] === size[y] && x > y)) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    const sx = size[x]!;
+    const sy = size[y]!;
+    let refused = 0;
+    if (words > 0 && overlap(masks, x, y, words)) refused = 2;
+    else if (sx > 1 || sy > 1) {
+      if (lastPartner[x] === y && lastOwnSize[x] === sx && lastPartnerSize[x] === sy) refused = 1;
+      else {
+        const links = countLinks(x, y, offsets, neighbours, next, find);
+        const pairs = layout && !layout.allCompared ? comparedPairs(x, y, next, layout) : sx * sy;
+        if (links < minLinkFraction * pairs - LINK_FRACTION_EPSILON) {
+          refused = 1;
+          lastPartner[x] = y;
+          lastOwnSize[x] = sx;
+          lastPartnerSize[x] = sy;
+        }
+      }
+    }
+    if (refused !== 0) {
+      if (refused === 1) refusedByLinkage++;
+      else refusedBySameDataset++;
+      refusedAt[o.a[k]!] = 1;
+      refusedAt[o.b[k]!] = 1;
+      continue;
+    }
+    // Union: y (the larger) survives; splice the two circular member lists.
+    parent[x] = y;
+    size[y] = sx + sy;
+    const t = next[x]!;
+    next[x] = next[y]!;
+    next[y] = t;
+    for (let w = 0; w < words; w++) masks[y * words + w] = masks[y * words + w]! | masks[x * words + w]!;
+    merges++;
+  }
+  return label(records, find, refusedAt, {
+    candidatesConsidered: o.length,
+    merges,
+    refusedByLinkage,
+    refusedBySameDataset,
+  });
+}
+
+/** Candidate pairs between clusters x and y: walks x's members (the smaller cluster). */
+function countLinks(
+  x: number,
+  y: number,
+  offsets: Uint32Array,
+  neighbours: Uint32Array,
+  next: Int32Array,
+  find: (r: number) => number,
+): number {
+  let links = 0;
+  let u = x;
+  do {
+    for (let j = offsets[u]!; j < offsets[u + 1]!; j++) if (find(neighbours[j]!) === y) links++;
+    u = next[u]!;
+  } while (u !== x);
+  return links;
+}
+
+/** Record pairs between x and y whose datasets were compared (at most datasets² steps). */
+function comparedPairs(x: number, y: number, next: Int32Array, layout: DatasetLayout): number {
+  const { datasetOf, datasets, compared } = layout;
+  let pairs = 0;
+  let u = x;
+  do {
+    const du = datasetOf[u]! * datasets;
+    let v = y;
+    do {
+      pairs += compared[du + datasetOf[v]!]!;
+      v = next[v]!;
+    } while (v !== y);
+    u = next[u]!;
+  } while (u !== x);
+  return pairs;
+}
+
+function datasetMasks(layout: DatasetLayout, words: number): Uint32Array {
+  const masks = new Uint32Array(layout.datasetOf.length * words);
+  layout.datasetOf.forEach((d, r) => {
+    masks[r * words + (d >>> 5)] = 1 << (d & 31);
+  });
+  return masks;
+}
+
+function overlap(masks: Uint32Array, x: number, y: number, words: number): boolean {
+  for (let w = 0; w < words; w++) if ((masks[x * words + w]! & masks[y * words + w]!) !== 0) return true;
+  return false;
+}
+
+/** Both directions of every candidate as CSR: neighbours of r are neighbours[offsets[r], offsets[r+1]). */
+function adjacency(records: number, o: OrderedCandidates): { offsets: Uint32Array; neighbours: Uint32Array } {
+  const offsets = new Uint32Array(records + 1);
+  for (let k = 0; k < o.length; k++) {
+    offsets[o.a[k]! + 1]!++;
+    offsets[o.b[k]! + 1]!++;
+  }
+  for (let r = 0; r < records; r++) offsets[r + 1]! += offsets[r]!;
+  const fill = offsets.slice(0, records);
+  const neighbours = new Uint32Array(2 * o.length);
+  for (let k = 0; k < o.length; k++) {
+    const a = o.a[k]!;
+    const b = o.b[k]!;
+    neighbours[fill[a]!++] = b;
+    neighbours[fill[b]!++] = a;
+  }
+  return { offsets, neighbours };
+}
+
+/** Dense cluster ids in order of each cluster's smallest record, and the size statistics. */
+function label(
+  records: number,
+  find: (r: number) => number,
+  refusedAt: Uint8Array,
+  counts: Pick<ClusterStats, 'candidatesConsidered' | 'merges' | 'refusedByLinkage' | 'refusedBySameDataset'>,
+): ClusterResult {
+  const clusterId = new Int32Array(records);
+  const idOfRoot = new Int32Array(records).fill(-1);
+  let clusters = 0;
+  for (let r = 0; r < records; r++) {
+    const root = find(r);
+    if (idOfRoot[root] === -1) idOfRoot[root] = clusters++;
+    clusterId[r] = idOfRoot[root]!;
+  }
+  const clusterSize = new Uint32Array(clusters);
+  const refused = new Uint8Array(clusters);
+  let largest = 0;
+  for (let r = 0; r < records; r++) {
+    const id = clusterId[r]!;
+    if (++clusterSize[id]! > largest) largest = clusterSize[id]!;
+    if (refusedAt[r] === 1) refused[id] = 1;
+  }
+  const sizeCounts = new Uint32Array(largest + 1);
+  let clustersWithRefusals = 0;
+  for (let id = 0; id < clusters; id++) {
+    sizeCounts[clusterSize[id]!]!++;
+    clustersWithRefusals += refused[id]!;
+  }
+  return {
+    clusterId,
+    stats: {
+      clusters,
+      sizeCounts,
+      largest,
+      singletons: sizeCounts[1] ?? 0,
+      ...counts,
+      clustersWithRefusals,
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readEncodings } from '../../src/matching/input/readEncodings.js';
+import { KeyInterner, keyHashHi, keyHashLo } from '../../src/matching/input/keyInterner.js';
+import { tempDir } from '../helpers/cli.js';
+import { header } from '../blocking/helpers.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir('cohortlink-read-');
+});
+
+const clk = (byte: number): string => Buffer.alloc(8, byte).toString('base64');
+
+function file(name: string, lines: readonly unknown[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
+  return path;
+}
+
+const H = header(['k1', 'k2']);
+
+describe('readEncodings', () => {
+  it('reads filters, refs and block keys; equal keys get equal ids, in either line style', async () => {
+    const path = file('ok.ndjson', [
+      H,
+      { ref: 'a', clk: clk(0xff), blocks: { k1: 'X', k2: 'P' } },
+      // Same shape written differently (key order, spacing, escapes): the general path.
+      '{ "clk": "' + clk(0x01) + '", "ref": "b\\u0041", "blocks": { "k2": "P" } }',
+      { ref: 'c', clk: clk(0x03), blocks: { k1: 'X', k2: 'Q' } },
+      { ref: 'd', clk: clk(0x00) },
+    ]);
+    const d = await readEncodings(path, { name: 'ok' });
+    expect(d.refs).toEqual(['a', 'bA', 'c', 'd']);
+    expect(Array.from(d.store.popcounts)).toEqual([64, 8, 16, 0]);
+    expect(Array.from(d.blockKeys.get('k1')!.ids)).toEqual([0, -1, 0, -1]);
+    expect(Array.from(d.blockKeys.get('k2')!.ids)).toEqual([0, 0, 1, -1]);
+  });
+
+  it.each([
+    ['bad JSON', '{"ref":"x",', /line 2 is not valid JSON/],
+    ['short clk', { ref: 'x', clk: 'AAAA' }, /line 2 field "clk" does not hold 64 bits/],
+    ['bad base64', { ref: 'x', clk: `!${clk(1).slice(1)}` }, /line 2 field "clk" is not valid base64/],
+    ['empty ref', { ref: '', clk: clk(1) }, /line 2 field "ref"/],
+    ['non-string key', { ref: 'x', clk: clk(1), blocks: { k1: 5 } }, /line 2 field "blocks.k1"/],
+  ])('refuses %s, naming the line', async (_what, line, message) => {
+    await expect(readEncodings(file('bad.ndjson', [H, line]), { name: 'bad' })).rejects.toThrow(message);
+  });
+
+  it('refuses a repeated reference, a missing header and a truncated file', async () => {
+    const rec = { ref: 'x', clk: clk(1) };
+    await expect(readEncodings(file('dup.ndjson', [H, rec, rec]), { name: 'd' })).rejects.toThrow(/line 3 repeats/);
+    await expect(readEncodings(file('nohdr.ndjson', [rec]), { name: 'd' })).rejects.toThrow(/not a cohortlink-encodings\/1 header/);
+    const summary = {
+      type: 'summary',
+      rows: 2,
+      encoded: 2,
+      encodedWithMissing: 0,
+      rejected: 0,
+      rejectReasons: {},
+      rejections: [],
+      fields: {},
+      popcount: { min: 0, max: 0, mean: 0, sd: 0 },
+    };
+    await expect(readEncodings(file('trunc.ndjson', [H, rec, summary]), { name: 'd' })).rejects.toThrow(/truncated/);
+    await expect(readEncodings(join(dir, 'absent.ndjson'), { name: 'd' })).rejects.toThrow(/cannot read encodings/);
+  });
+});
+
+describe('KeyInterner', () => {
+  it('gives the same dense ids as a Map of the strings', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 24 }), { maxLength: 400 }), (keys) => {
+        const interner = new KeyInterner(4);
+        const map = new Map<string, number>();
+        for (const k of keys) {
+          const id = interner.intern(keyHashHi(k, 0, k.length), keyHashLo(k, 0, k.length));
+          if (!map.has(k)) map.set(k, map.size);
+          expect(id).toBe(map.get(k));
+        }
+        expect(interner.size).toBe(map.size);
+        for (const [k, id] of map) expect(interner.lookup(keyHashHi(k, 0, k.length), keyHashLo(k, 0, k.length))).toBe(id);
+      }),
+    );
+  });
+});
