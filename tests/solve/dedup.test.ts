@@ -114,6 +114,24 @@ describe('dedup', () => {
     expect([...dedup(triangle, { count: 3, threshold: 0.8 }).clusterId]).toEqual([0, 0, 0]);
   });
 
+  it('tests two clusters again once one of them has grown', () => {
+    // C=0, D=1, A=2, B=3, E=4. {A,B} + {C,D} is refused (2 of 4 pairs link); E joins {A,B};
+    // then {A,B,E} + {C,D} links 4 of 6 pairs and merges.
+    const c = buffer([
+      { a: 2, b: 3, score: 0.99 },
+      { a: 0, b: 1, score: 0.98 },
+      { a: 0, b: 3, score: 0.97 },
+      { a: 2, b: 4, score: 0.96 },
+      { a: 3, b: 4, score: 0.955 },
+      { a: 0, b: 2, score: 0.94 },
+      { a: 0, b: 4, score: 0.93 },
+      { a: 1, b: 4, score: 0.92 },
+    ]);
+    const r = dedup(c, { count: 5, threshold: 0.9 });
+    expect([...r.clusterId]).toEqual([0, 0, 0, 0, 0]);
+    expect([r.stats.merges, r.stats.refusedByLinkage]).toEqual([4, 1]);
+  });
+
   it('numbers clusters densely by smallest record, with consistent statistics', () => {
     fc.assert(
       fc.property(dedupArb, ({ pairs, ...o }) => {

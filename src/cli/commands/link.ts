@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
 import { BLOCKING_MODES, LINK_MODES, type LinkOptionsInput } from '../../matching/link/options.js';
-import { type LinkProgress, type LinkStage, runLink } from '../../matching/link/runLink.js';
+import { type LinkProgress, type LinkRunResult, type LinkStage, runLink } from '../../matching/link/runLink.js';
 import { writeLinkOutputs } from '../../matching/output/writeLinkOutputs.js';
 import { keyFileSource } from '../../matching/keys/keyFiles.js';
+import { evaluateRun, type PairEvaluation } from '../../quality/runEvaluation.js';
 import { type Progress, progressBar } from '../progress.js';
 import { intOption } from './options.js';
 
@@ -18,6 +19,7 @@ interface LinkFlags {
   keysDir?: string;
   summary?: string;
   scores?: string;
+  truth?: string;
   mode: string;
   threshold: string;
   floor?: string;
@@ -51,6 +53,7 @@ export function registerLink(program: Command): void {
     )
     .option('--summary <file>', 'run summary JSON (default: <output>.summary.json)')
     .option('--scores <file>', 'also write the links at the floor, for `evaluate --scores` sweeps')
+    .option('--truth <file>', 'evaluation mode: ground truth (person_id,dataset,ref or left_ref,right_ref) for real precision, recall and pair completeness')
     .option('--mode <mode>', `${LINK_MODES.join(' | ')}`, 'one-to-one')
     .option('--threshold <auto|x>', "Dice threshold, or 'auto' to choose it from the score distribution", 'auto')
     .option('--floor <x>', 'lowest Dice kept as a candidate (default 0.5)')
@@ -71,33 +74,65 @@ export function registerLink(program: Command): void {
         ...(o.maxBlockPairs !== undefined ? { maxBlockPairs: o.maxBlockPairs } : {}),
         ...(o.topK !== undefined ? { topK: o.topK } : {}),
       };
-      const keysDir = o.keysDir ?? dirname(o.output);
-      let bar: Progress | undefined;
-      let barStage: LinkStage | undefined;
-      const onProgress = (p: LinkProgress): void => {
-        if (p.total <= 0) return;
-        if (barStage !== p.stage) {
-          bar?.stop();
-          bar = progressBar(STAGE_LABEL[p.stage], p.total, p.stage === 'score' ? 'records' : 'items');
-          barStage = p.stage;
-        }
-        bar?.update(p.done);
-      };
-      try {
-        const result = await runLink({ inputs, options, keySource: keyFileSource(keysDir), onProgress });
-        bar?.stop();
-        const writeStart = performance.now();
-        const written = writeLinkOutputs(result, {
-          links: o.output,
-          keysDir,
-          summary: o.summary ?? `${o.output.replace(/\.csv$/i, '')}.summary.json`,
-          ...(o.scores !== undefined ? { scores: o.scores } : {}),
-        });
-        reportRun(result, written, (performance.now() - writeStart) / 1000);
-      } finally {
-        bar?.stop();
-      }
+      await executeLink({
+        inputs,
+        options,
+        output: o.output,
+        keysDir: o.keysDir ?? dirname(o.output),
+        ...(o.summary !== undefined ? { summary: o.summary } : {}),
+        ...(o.scores !== undefined ? { scores: o.scores } : {}),
+        ...(o.truth !== undefined ? { truth: o.truth } : {}),
+      });
     });
+}
+
+export interface LinkExecution {
+  readonly inputs: readonly { path: string; name?: string }[];
+  readonly options: LinkOptionsInput;
+  readonly output: string;
+  readonly keysDir: string;
+  readonly summary?: string;
+  readonly scores?: string;
+  readonly truth?: string;
+}
+
+/** A link run as the CLI does it (also used by `demo`): progress, outputs, a report on stderr. */
+export async function executeLink(x: LinkExecution): Promise<{ result: LinkRunResult; evaluation?: PairEvaluation[] }> {
+  let bar: Progress | undefined;
+  let barStage: LinkStage | undefined;
+  const onProgress = (p: LinkProgress): void => {
+    if (p.total <= 0) return;
+    if (barStage !== p.stage) {
+      bar?.stop();
+      bar = progressBar(STAGE_LABEL[p.stage], p.total, p.stage === 'score' ? 'records' : 'items');
+      barStage = p.stage;
+    }
+    bar?.update(p.done);
+  };
+  try {
+    const result = await runLink({ inputs: x.inputs, options: x.options, keySource: keyFileSource(x.keysDir), onProgress });
+    bar?.stop();
+    const writeStart = performance.now();
+    const evaluation = x.truth !== undefined ? evaluateRun(result, x.truth) : undefined;
+    const written = writeLinkOutputs(
+      result,
+      {
+        links: x.output,
+        keysDir: x.keysDir,
+        summary: x.summary ?? `${x.output.replace(/\.csv$/i, '')}.summary.json`,
+        ...(x.scores !== undefined ? { scores: x.scores } : {}),
+      },
+      evaluation,
+    );
+    reportRun(result, written, (performance.now() - writeStart) / 1000);
+    for (const e of evaluation ?? [])
+      process.stderr.write(
+        `evaluation ${e.left} × ${e.right}: precision ${e.precision.toFixed(4)}, recall ${e.recall.toFixed(4)}, F1 ${e.f1.toFixed(4)}; blocking pair completeness ${e.pairCompleteness.toFixed(4)} (${e.truePairs.toLocaleString('en-GB')} true pairs)\n`,
+      );
+    return { result, ...(evaluation !== undefined ? { evaluation } : {}) };
+  } finally {
+    bar?.stop();
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -125,7 +160,7 @@ function parseThreshold(v: string, flag: string): number | 'auto' {
 }
 
 function reportRun(
-  result: Awaited<ReturnType<typeof runLink>>,
+  result: LinkRunResult,
   written: ReturnType<typeof writeLinkOutputs>,
   writeSeconds: number,
 ): void {

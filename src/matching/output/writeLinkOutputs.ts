@@ -23,7 +23,12 @@ export interface WrittenOutputs {
   readonly scores?: string;
 }
 
-export function writeLinkOutputs(result: LinkRunResult, paths: LinkOutputPaths): WrittenOutputs {
+export function writeLinkOutputs(
+  result: LinkRunResult,
+  paths: LinkOutputPaths,
+  /** Evaluation against ground truth, when the run had any: added to the summary. */
+  evaluation?: unknown,
+): WrittenOutputs {
   const files = new AtomicFileSet();
   try {
     const multi = result.options.mode === 'multi';
@@ -48,7 +53,9 @@ export function writeLinkOutputs(result: LinkRunResult, paths: LinkOutputPaths):
     }
 
     const summary = files.open(paths.summary);
-    summary.write(`${JSON.stringify(runSummary(result), null, 2)}\n`);
+    summary.write(
+      `${JSON.stringify({ ...runSummary(result), ...(evaluation !== undefined ? { evaluation } : {}) }, null, 2)}\n`,
+    );
 
     files.commit();
     return {
