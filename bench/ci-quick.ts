@@ -13,8 +13,12 @@ const ratio = result.ratios.wasmToCScalar;
 if (ratio === undefined) {
   console.log('bench gate skipped: the C reference did not run (see notes above)');
 } else if (ratio < FLOOR) {
-  console.log(`bench gate FAILED: WASM kernel at ${(100 * ratio).toFixed(0)}% of C scalar (floor ${100 * FLOOR}%)`);
+  console.log(
+    `bench gate FAILED: WASM kernel at ${(100 * ratio).toFixed(0)}% of C scalar (floor ${100 * FLOOR}%)`,
+  );
   process.exit(1);
 } else {
-  console.log(`bench gate passed: WASM kernel at ${(100 * ratio).toFixed(0)}% of C scalar (floor ${100 * FLOOR}%)`);
+  console.log(
+    `bench gate passed: WASM kernel at ${(100 * ratio).toFixed(0)}% of C scalar (floor ${100 * FLOOR}%)`,
+  );
 }

@@ -7,6 +7,7 @@ import { RecordEncoder } from '../src/encoding/recordEncoder.js';
 import { compileSchema } from '../src/encoding/schema/load.js';
 import { CohortlinkError } from '../src/errors.js';
 import { CandidateBuffer, FilterStore, selectKernel } from '../src/matching/kernel/index.js';
+import { oneToOne } from '../src/matching/solve/index.js';
 import {
   chooseThreshold,
   type Estimate,
@@ -18,7 +19,6 @@ import {
   type Confusion,
   evaluateLinks,
   indexTruth,
-  type ScoredLinks,
   sweep,
 } from '../src/quality/evaluate.js';
 import { truthByKey } from '../src/quality/truth.js';
@@ -112,42 +112,6 @@ export function encodeCsv(path: string, schema: unknown, secret: Uint8Array, ref
   return { refs, store };
 }
 
-/**
- * Greedy one-to-one: candidates by score descending (ties: lower left, then lower right).
- * TODO: use oneToOne from src/matching/solve/bipartite.ts once its candidate order is fixed
- * (it currently packs `bIndex ^ 1` in order.ts and returns the wrong right records).
- */
-export function greedyOneToOne(c: CandidateBuffer, leftCount: number, rightCount: number): ScoredLinks {
-  const order = new Uint32Array(c.length);
-  for (let i = 0; i < c.length; i++) order[i] = i;
-  const { score, aIndex, bIndex } = c;
-  order.sort((x, y) => score[y]! - score[x]! || aIndex[x]! - aIndex[y]! || bIndex[x]! - bIndex[y]!);
-  const leftTaken = new Uint8Array(leftCount);
-  const rightTaken = new Uint8Array(rightCount);
-  const most = Math.min(leftCount, rightCount);
-  const left = new Uint32Array(most);
-  const right = new Uint32Array(most);
-  const linkScore = new Float64Array(most);
-  let n = 0;
-  for (let k = 0; k < order.length && n < most; k++) {
-    const i = order[k]!;
-    const a = aIndex[i]!;
-    const b = bIndex[i]!;
-    if (leftTaken[a] === 1 || rightTaken[b] === 1) continue;
-    leftTaken[a] = 1;
-    rightTaken[b] = 1;
-    left[n] = a;
-    right[n] = b;
-    linkScore[n++] = score[i]!;
-  }
-  return {
-    left: left.subarray(0, n),
-    right: right.subarray(0, n),
-    score: linkScore.subarray(0, n),
-    length: n,
-  };
-}
-
 export interface DatasetQuality {
   readonly spec: DatasetSpec;
   readonly leftCount: number;
@@ -171,7 +135,11 @@ export function linkDataset(
   const kernel = selectKernel('wasm');
   const candidates = new CandidateBuffer();
   kernel.compare(A.store, 0, A.store.count, B.store, 0, B.store.count, floor, candidates);
-  const links = greedyOneToOne(candidates, A.store.count, B.store.count);
+  const links = oneToOne(candidates, {
+    leftCount: A.store.count,
+    rightCount: B.store.count,
+    threshold: floor,
+  });
   const rivals = runnerUps(candidates, links, A.store.count, B.store.count);
   const choice = chooseThreshold({
     scores: links.score,

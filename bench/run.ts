@@ -6,6 +6,7 @@ import { generatePopulation } from '../datasets/generate.js';
 import { benchEncoding } from './encode.js';
 import { benchHardening } from './hardening.js';
 import { benchKernel, printKernelResult } from './kernel.js';
+import { benchLink, printLinkResult } from './link.js';
 
 /** `npm run bench`: every benchmark, one table. Options: --people N (spine size for pool runs). */
 const args = process.argv.slice(2);
@@ -37,6 +38,10 @@ try {
     })),
   );
   printKernelResult(await benchKernel({}));
+  const truth = gen.files.find((f) => f.name === 'truth')!;
+  printLinkResult(
+    await benchLink({ dir: tmp, leftCsv: hospital.file, spineCsv: spine.file, truthCsv: truth.file }),
+  );
   const hardening = benchHardening(tmp);
   console.log(
     '\nCost of hardening to linkage quality (hospital vs the first 3,000 spine people, all pairs, no blocking)',

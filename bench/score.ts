@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { BlockIndex, BlockPass } from '../src/blocking/types.js';
 import { CandidateBuffer, FilterStore, selectKernel, type WasmArena } from '../src/matching/kernel/index.js';
 import { closeScorePool, scoreCandidates } from '../src/matching/score/index.js';
+import type { ScoreStrategy } from '../src/matching/score/types.js';
 
 /**
  * Scoring-stage throughput: nLeft × nRight random 1024-bit filters (a quarter, three eighths or
@@ -28,6 +29,17 @@ export interface ScoreBenchOptions {
    * with the next rows; default false (random, as files arrive).
    */
   readonly ordered?: boolean;
+  /**
+   * Skewed, overlapping passes as real keyed blocking makes them: block sizes drawn from a
+   * power law (most blocks a handful of records, a few of thousands; pass 0 near-unique, like
+   * an NHS number), and every planted near-copy sharing its left record's block in every pass,
+   * so the true pairs are found several times over and must be deduplicated.
+   */
+  readonly skewed?: boolean;
+  /** Top k per left row (none: keep every pair over the floor). */
+  readonly topK?: number;
+  /** Strategies to time the whole stage with. */
+  readonly strategies?: readonly ScoreStrategy[];
 }
 
 export interface ScoreBenchRow {
@@ -41,10 +53,14 @@ export interface ScoreBenchRow {
 }
 
 export interface ScoreBenchResult {
-  readonly setup: Required<Omit<ScoreBenchOptions, 'workers'>> & { readonly workers: readonly number[] };
+  readonly setup: Required<Omit<ScoreBenchOptions, 'workers' | 'topK' | 'strategies'>> & {
+    readonly workers: readonly number[];
+    readonly topK: number | undefined;
+    readonly strategies: readonly ScoreStrategy[];
+  };
   readonly candidatePairs: number;
   readonly rows: ScoreBenchRow[];
-  /** 2-worker over 1-worker throughput, when both ran. */
+  /** 2-worker over 1-worker throughput of the first strategy, when both ran. */
   readonly scaling?: number;
   readonly agree: boolean;
   readonly peakRssMiB: number;
@@ -59,6 +75,7 @@ const DEFAULTS = {
   seed: 20261125,
   repeats: 2,
   ordered: false,
+  skewed: false,
 };
 
 /** splitmix32, seeded. */
@@ -98,7 +115,24 @@ function makePass(p: number, leftKey: Int32Array, rightKey: Int32Array, blocks: 
   for (let j = 0; j < rightKey.length; j++) rightMembers[at[rightKey[j]!]!++] = j;
   const leftBlock = new Int32Array(shared(leftKey.length));
   leftBlock.set(leftKey);
-  return { name: `bench${p}`, kind: 'key', leftBlock, rightOffsets, rightMembers };
+  const leftOffsets = new Uint32Array(shared(blocks + 1));
+  for (let i = 0; i < leftKey.length; i++) if (leftKey[i]! >= 0) leftOffsets[leftKey[i]! + 1]!++;
+  for (let b = 0; b < blocks; b++) leftOffsets[b + 1]! += leftOffsets[b]!;
+  const lat = leftOffsets.slice(0, blocks);
+  const leftMembers = new Uint32Array(shared(leftOffsets[blocks]!));
+  for (let i = 0; i < leftKey.length; i++) if (leftKey[i]! >= 0) leftMembers[lat[leftKey[i]!]!++] = i;
+  const rightBlock = new Int32Array(shared(rightKey.length));
+  rightBlock.set(rightKey);
+  return {
+    name: `bench${p}`,
+    kind: 'key',
+    leftBlock,
+    rightOffsets,
+    rightMembers,
+    leftOffsets,
+    leftMembers,
+    rightBlock,
+  };
 }
 
 export function makeScoreInput(setup: typeof DEFAULTS) {
@@ -125,6 +159,20 @@ export function makeScoreInput(setup: typeof DEFAULTS) {
   left.recount();
   right.recount();
   const passes: BlockPass[] = [];
+  if (setup.skewed) {
+    for (let p = 0; p < setup.passes; p++) {
+      // Pass 0: blocks of one or two; later passes: power-law sizes, ~blockSize on average.
+      const nBlocks = p === 0 ? Math.ceil(setup.nRight / 1.5) : blocks;
+      const draw = () => (p === 0 ? next() % nBlocks : Math.floor(nBlocks * (next() / 2 ** 32) ** 3));
+      const lk = Int32Array.from({ length: setup.nLeft }, draw);
+      const rk = Int32Array.from({ length: setup.nRight }, (_, j) =>
+        planted[j]! >= 0 ? lk[planted[j]!]! : draw(),
+      );
+      passes.push(makePass(p, lk, rk, nBlocks));
+    }
+    const index: BlockIndex = { leftCount: setup.nLeft, rightCount: setup.nRight, selfLink: false, passes };
+    return { left, right, index };
+  }
   for (let p = 0; p < setup.passes; p++) {
     const ordered = setup.ordered && p === 0;
     const lk = Int32Array.from({ length: setup.nLeft }, (_, i) =>
@@ -149,7 +197,10 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
     seed: options.seed ?? DEFAULTS.seed,
     repeats: Math.max(1, options.repeats ?? DEFAULTS.repeats),
     ordered: options.ordered ?? DEFAULTS.ordered,
+    skewed: options.skewed ?? DEFAULTS.skewed,
     workers: options.workers ?? [0, 1, 2],
+    topK: options.topK,
+    strategies: options.strategies ?? (['blocks', 'rows'] as const),
   };
   const { left, right, index } = makeScoreInput(setup);
   const rows: ScoreBenchRow[] = [];
@@ -158,13 +209,20 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
   let agree = true;
 
   // The whole stage, worker counts alternating so background load hits them alike.
-  const best = new Map<number, ScoreBenchRow>();
+  const best = new Map<string, ScoreBenchRow>();
   let firstKept: number | undefined;
+  const runs = setup.strategies.flatMap((strategy) =>
+    setup.workers.map((workers) => ({ strategy, workers })),
+  );
   for (let r = 0; r < setup.repeats; r++) {
-    for (const workers of setup.workers) {
+    for (const { strategy, workers } of runs) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const res = await scoreCandidates(index, left, right, setup.floor, { workers });
+      const res = await scoreCandidates(index, left, right, setup.floor, {
+        workers,
+        strategy,
+        ...(setup.topK === undefined ? {} : { topK: setup.topK }),
+      });
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(c0);
       peak = Math.max(peak, process.memoryUsage().rss);
@@ -172,18 +230,19 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
       firstKept ??= res.stats.kept;
       agree &&= res.stats.kept === firstKept;
       const row = {
-        name: workers === 0 ? 'stage, in-process' : `stage, ${workers} worker${workers > 1 ? 's' : ''}`,
+        name: `${strategy}, ${workers === 0 ? 'in-process' : `${workers} worker${workers > 1 ? 's' : ''}`}`,
         comparisons: res.stats.comparisons,
         kept: res.stats.kept,
         seconds,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         comparisonsPerSecond: res.stats.comparisons / seconds,
       };
-      const old = best.get(workers);
-      if (old === undefined || seconds < old.seconds) best.set(workers, row);
+      const key = `${strategy}:${workers}`;
+      const old = best.get(key);
+      if (old === undefined || seconds < old.seconds) best.set(key, row);
     }
   }
-  rows.push(...setup.workers.map((w) => best.get(w)!));
+  rows.push(...runs.map((x) => best.get(`${x.strategy}:${x.workers}`)!));
 
   // The bare pair-list kernel over the first 20,000 left rows' deduplicated partners (built
   // outside the clock), and the range kernel over a slice of the same filters.
@@ -195,6 +254,7 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
   for (let i = 0; i < n; i++) {
     for (const p of index.passes) {
       const b = p.leftBlock[i]!;
+      if (b < 0) continue;
       for (let m = p.rightOffsets[b]!; m < p.rightOffsets[b + 1]!; m++) {
         const j = p.rightMembers[m]!;
         if (seen[j] !== i) list.push(j);
@@ -242,8 +302,8 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
   kernel.compare(left, 0, 16, right, 0, bRows, setup.floor, out); // warm-up
   time('range kernel, 1 thread', () => kernel.compare(left, 0, aRows, right, 0, bRows, setup.floor, out));
 
-  const one = best.get(1);
-  const two = best.get(2);
+  const one = best.get(`${setup.strategies[0]}:1`);
+  const two = best.get(`${setup.strategies[0]}:2`);
   await closeScorePool();
   return {
     setup,
@@ -258,7 +318,7 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
 export function printScoreResult(r: ScoreBenchResult): void {
   const s = r.setup;
   console.log(
-    `\nScoring stage (${s.nLeft.toLocaleString('en-GB')} × ${s.nRight.toLocaleString('en-GB')} 1024-bit filters, ${s.passes} passes, blocks of ~${s.blockSize}${s.ordered ? ' (pass 0 in record order)' : ''}, floor ${s.floor}; ${r.candidatePairs.toLocaleString('en-GB')} candidate pairs; best of ${s.repeats})`,
+    `\nScoring stage (${s.nLeft.toLocaleString('en-GB')} × ${s.nRight.toLocaleString('en-GB')} 1024-bit filters, ${s.passes} passes, blocks of ~${s.blockSize}${s.ordered ? ' (pass 0 in record order)' : ''}${s.skewed ? ' (skewed, overlapping)' : ''}, floor ${s.floor}${s.topK === undefined ? '' : `, top ${s.topK}`}; ${r.candidatePairs.toLocaleString('en-GB')} candidate pairs; best of ${s.repeats})`,
   );
   console.table(
     r.rows.map((x) => ({

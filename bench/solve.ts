@@ -44,8 +44,27 @@ const DEFAULTS = {
   comparatorSlice: 2_000_000,
 };
 
-export function makeCandidates(n: number, left: number, right: number, seed: number, lower = false): CandidateBuffer {
-  const c = new CandidateBuffer(n, Math.max(n, 1));
+/** A 32-bit integer hash (lowbias32). */
+function mix(x: number): number {
+  let h = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * n distinct pairs, as the candidate contract requires: in round r every left record a gets
+ * right record (mix(a) + r·STEP) mod right, distinct across rounds as STEP is prime to right; with
+ * `lower` (dedup) a gets a + 1 + (mix(a) + r) mod (right − a − 1), so a < b. Scores are Dice-like.
+ */
+export function makeCandidates(
+  n: number,
+  left: number,
+  right: number,
+  seed: number,
+  lower = false,
+): CandidateBuffer {
+  const STEP = right % 1_000_003 === 0 ? 999_983 : 1_000_003;
+  const c = new CandidateBuffer(Math.max(n, 1), Math.max(n, 1));
   let s = seed >>> 0 || 1;
   const next = () => {
     s ^= s << 13;
@@ -53,13 +72,15 @@ export function makeCandidates(n: number, left: number, right: number, seed: num
     s ^= s << 5;
     return (s >>> 0) / 2 ** 32;
   };
-  while (c.length < n) {
-    let a = Math.floor(next() * left);
-    let b = Math.floor(next() * right);
-    if (lower) {
-      if (a === b) continue;
-      if (a > b) [a, b] = [b, a];
-    }
+  for (let i = 0; c.length < n; i++) {
+    const r = Math.floor(i / left);
+    const a = i % left;
+    const h = mix(a ^ seed);
+    let b: number;
+    if (!lower) b = (h + r * STEP) % right;
+    else if (right - a - 1 > r) b = a + 1 + ((h + r) % (right - a - 1));
+    else if (r > right) break;
+    else continue;
     const bits = 700 + Math.floor(next() * 600);
     const common = Math.ceil(0.4 * bits + next() * 0.1 * bits);
     c.push(a, b, Math.min(1, (2 * common) / bits));
@@ -80,21 +101,51 @@ function time(name: string, candidates: number, repeats: number, run: () => numb
     best = Math.min(best, seconds);
     bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1e6);
   }
-  return { name, candidates, seconds: best, cpuSeconds: bestCpu, candidatesPerSecond: candidates / best, output };
+  return {
+    name,
+    candidates,
+    seconds: best,
+    cpuSeconds: bestCpu,
+    candidatesPerSecond: candidates / best,
+    output,
+  };
 }
 
 export function benchSolve(options: SolveBenchOptions = {}): SolveBenchRow[] {
-  const o = { ...DEFAULTS, ...options };
+  const o = { ...DEFAULTS };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) o[k as keyof typeof DEFAULTS] = v;
   const repeats = Math.max(1, o.repeats);
   const c = makeCandidates(o.candidates, o.left, o.right, o.seed);
   const rows = [
-    time('oneToOne', c.length, repeats, () => oneToOne(c, { leftCount: o.left, rightCount: o.right, threshold: o.threshold }).length),
-    time('manyToOne', c.length, repeats, () => manyToOne(c, { leftCount: o.left, rightCount: o.right, threshold: o.threshold }).length),
-    time('orderCandidates (the sort alone)', c.length, repeats, () => orderCandidates(c, o.threshold, o.left, o.right).length),
+    time(
+      'oneToOne',
+      c.length,
+      repeats,
+      () => oneToOne(c, { leftCount: o.left, rightCount: o.right, threshold: o.threshold }).length,
+    ),
+    time(
+      'manyToOne',
+      c.length,
+      repeats,
+      () => manyToOne(c, { leftCount: o.left, rightCount: o.right, threshold: o.threshold }).length,
+    ),
+    time(
+      'orderCandidates (the sort alone)',
+      c.length,
+      repeats,
+      () => orderCandidates(c, o.threshold, o.left, o.right).length,
+    ),
   ];
   const records = Math.max(o.left, o.right);
   const d = makeCandidates(o.candidates, records, records, o.seed + 1, true);
-  rows.push(time('dedup', d.length, repeats, () => dedup(d, { count: records, threshold: o.threshold }).stats.clusters));
+  rows.push(
+    time(
+      'dedup',
+      d.length,
+      repeats,
+      () => dedup(d, { count: records, threshold: o.threshold }).stats.clusters,
+    ),
+  );
   const slice = Math.min(o.comparatorSlice, c.length);
   if (slice > 0)
     rows.push(

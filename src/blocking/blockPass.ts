@@ -104,8 +104,37 @@ export function buildPass(input: PassInput): BuiltPass {
     const b = leftIds[i]!;
     leftBlock[i] = b < 0 || capped[b] ? -1 : b;
   }
+  // The block-wise scorer's view: left members per block, and each right record's block after
+  // capping. Self-linking has one side, so both are the right side's arrays.
+  let leftOffsets = rightOffsets;
+  let leftMembers = rightMembers;
+  let rightBlock = leftBlock;
+  if (!selfLink) {
+    leftOffsets = sharedUint32(blocks + 1);
+    for (let b = 0; b < blocks; b++) leftOffsets[b + 1] = leftOffsets[b]! + (capped[b] ? 0 : leftSize[b]!);
+    leftMembers = sharedUint32(leftOffsets[blocks]!);
+    fill.fill(0);
+    for (let i = 0; i < leftIds.length; i++) {
+      const b = leftBlock[i]!;
+      if (b >= 0) leftMembers[leftOffsets[b]! + fill[b]!++] = i;
+    }
+    rightBlock = sharedInt32(rightIds.length);
+    for (let j = 0; j < rightIds.length; j++) {
+      const b = rightIds[j]!;
+      rightBlock[j] = b < 0 || capped[b] ? -1 : b;
+    }
+  }
   return {
-    pass: { name: input.name, kind: input.kind, leftBlock, rightOffsets, rightMembers },
+    pass: {
+      name: input.name,
+      kind: input.kind,
+      leftBlock,
+      rightOffsets,
+      rightMembers,
+      leftOffsets,
+      leftMembers,
+      rightBlock,
+    },
     rightBlock: rightIds,
     stats: {
       name: input.name,

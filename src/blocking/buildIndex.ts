@@ -141,14 +141,21 @@ export function buildBlockIndex(
   };
 }
 
-function keyPass(name: string, left: EncodedDataset, right: EncodedDataset, selfLink: boolean, cap: number): BuiltPass {
+function keyPass(
+  name: string,
+  left: EncodedDataset,
+  right: EncodedDataset,
+  selfLink: boolean,
+  cap: number,
+): BuiltPass {
   const rCol = right.blockKeys.get(name)!;
   const base = { name, kind: 'key' as const, selfLink, maxBlockPairs: cap, blocks: rCol.keys.size };
   if (selfLink) return buildPass({ ...base, leftIds: rCol.ids, rightIds: rCol.ids });
   const lCol = left.blockKeys.get(name)!;
   // Map the left dataset's key ids into the right's: a key only the left has gets -1.
   const translate = new Int32Array(lCol.keys.size);
-  for (let id = 0; id < translate.length; id++) translate[id] = rCol.keys.lookup(lCol.keys.hi[id]!, lCol.keys.lo[id]!);
+  for (let id = 0; id < translate.length; id++)
+    translate[id] = rCol.keys.lookup(lCol.keys.hi[id]!, lCol.keys.lo[id]!);
   const leftIds = new Int32Array(lCol.ids.length);
   for (let i = 0; i < leftIds.length; i++) {
     const id = lCol.ids[i]!;

@@ -22,6 +22,19 @@ export interface BlockPass {
    */
   readonly rightOffsets: Uint32Array;
   readonly rightMembers: Uint32Array;
+  /**
+   * CSR of left records by block id, as the right side's (same block ids, ascending record
+   * order, capped blocks empty). The block-wise scorer reads a block's left members from it.
+   * Under self-linking these are the same arrays as rightOffsets and rightMembers.
+   */
+  readonly leftOffsets: Uint32Array;
+  readonly leftMembers: Uint32Array;
+  /**
+   * Per right record: its block id in this pass, or -1 (no key, or its block was capped); the
+   * right side's counterpart of leftBlock (the same array under self-linking). The block-wise
+   * scorer uses it to tell whether an earlier pass already put a pair forward.
+   */
+  readonly rightBlock: Int32Array;
 }
 
 export interface BlockIndex {

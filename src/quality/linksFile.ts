@@ -48,7 +48,10 @@ export function readLinksFile(path: string): LinksFile {
     const s = Number(row[2]);
     if (row.length !== 3 || row[0] === '' || row[1] === '' || !(s >= 0 && s <= 1)) {
       if (issues.length < MAX_ISSUES)
-        issues.push({ path: `${path} row ${k + 2}`, message: 'expected left_ref,right_ref,score with a score from 0 to 1' });
+        issues.push({
+          path: `${path} row ${k + 2}`,
+          message: 'expected left_ref,right_ref,score with a score from 0 to 1',
+        });
       continue;
     }
     left[k] = numberOf(leftAt, row[0]!);

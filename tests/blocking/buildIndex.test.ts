@@ -22,7 +22,8 @@ describe('keyed blocking', () => {
         const expected = new Set<string>();
         l.forEach((a, i) => {
           r.forEach((b, j) => {
-            if ((a.p1 !== null && a.p1 === b.p1) || (a.p2 !== null && a.p2 === b.p2)) expected.add(`${i},${j}`);
+            if ((a.p1 !== null && a.p1 === b.p1) || (a.p2 !== null && a.p2 === b.p2))
+              expected.add(`${i},${j}`);
           });
         });
         expect(indexPairs(built.index)).toEqual(expected);
@@ -47,8 +48,14 @@ describe('keyed blocking', () => {
   });
 
   it('caps oversized blocks explicitly and reports them', () => {
-    const l = side('L', Array.from({ length: 6 }, (_, i) => ({ p1: 'big', p2: i === 0 ? 'x' : null })));
-    const r = side('R', Array.from({ length: 5 }, (_, j) => ({ p1: 'big', p2: j === 0 ? 'x' : null })));
+    const l = side(
+      'L',
+      Array.from({ length: 6 }, (_, i) => ({ p1: 'big', p2: i === 0 ? 'x' : null })),
+    );
+    const r = side(
+      'R',
+      Array.from({ length: 5 }, (_, j) => ({ p1: 'big', p2: j === 0 ? 'x' : null })),
+    );
     const built = buildBlockIndex(l, r, { mode: 'keys', maxBlockPairs: 20 });
     const p1 = built.report.passes.find((p) => p.name === 'p1')!;
     expect(p1).toMatchObject({ cappedBlocks: 1, cappedPairs: 30, cappedRecords: 6, blocks: 0, pairs: 0 });
@@ -65,8 +72,15 @@ describe('keyed blocking', () => {
   });
 
   it('all-pairs mode puts forward every pair; auto uses it for small inputs', () => {
-    const l = side('L', [{ p1: 'a', p2: null }, { p1: null, p2: null }]);
-    const r = side('R', [{ p1: 'b', p2: null }, { p1: null, p2: 'c' }, { p1: 'a', p2: null }]);
+    const l = side('L', [
+      { p1: 'a', p2: null },
+      { p1: null, p2: null },
+    ]);
+    const r = side('R', [
+      { p1: 'b', p2: null },
+      { p1: null, p2: 'c' },
+      { p1: 'a', p2: null },
+    ]);
     const built = buildBlockIndex(l, r, { mode: 'auto' });
     expect(built.report.mode).toBe('all-pairs');
     expect(indexPairs(built.index).size).toBe(6);
@@ -82,7 +96,9 @@ describe('LSH blocking', () => {
       g[i % 128]! ^= 1 << (i % 8); // one bit flipped
       return g;
     });
-    const built = buildBlockIndex(dataset('L', base, {}, 1024), dataset('R', near, {}, 1024), { mode: 'lsh' });
+    const built = buildBlockIndex(dataset('L', base, {}, 1024), dataset('R', near, {}, 1024), {
+      mode: 'lsh',
+    });
     const pairs = indexPairs(built.index);
     let found = 0;
     for (let i = 0; i < n; i++) if (pairs.has(`${i},${i}`)) found++;
@@ -99,7 +115,13 @@ describe('LSH blocking', () => {
         fc.integer({ min: 100, max: 2_000_000 }),
         fc.double({ min: 0.6, max: 0.95, noNaN: true }),
         (n, t) => {
-          const p = chooseLshParameters({ filterBits: 1024, meanPopcount: 340, threshold: t, leftCount: n, rightCount: n });
+          const p = chooseLshParameters({
+            filterBits: 1024,
+            meanPopcount: 340,
+            threshold: t,
+            leftCount: n,
+            rightCount: n,
+          });
           expect(p.bands).toBeLessThanOrEqual(64);
           expect(p.bitsPerBand).toBeGreaterThanOrEqual(4);
           if (p.expectedRecallAtThreshold < 0.99) expect(p.bands).toBe(64);

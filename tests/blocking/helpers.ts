@@ -1,7 +1,7 @@
 /** Small in-memory encoded datasets for blocking and linking tests (no files, no encoder). */
 import type { HeaderLine } from '../../src/encoding/ndjson.js';
-import type { BlockKeyColumn, EncodedDataset } from '../../src/matching/input/readEncodings.js';
 import { KeyInterner, keyHashHi, keyHashLo } from '../../src/matching/input/keyInterner.js';
+import type { BlockKeyColumn, EncodedDataset } from '../../src/matching/input/readEncodings.js';
 import { FilterStore } from '../../src/matching/kernel/filterStore.js';
 
 export function header(blockKeys: readonly string[], bits = 64): HeaderLine {

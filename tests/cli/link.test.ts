@@ -34,7 +34,9 @@ beforeAll(() => {
     ]);
     expect(r.status, r.stderr).toBe(0);
   }
-  personOf = new Map(readCsv(join(dir, 'truth.csv')).rows.map(([person, dataset, ref]) => [`${dataset}:${ref}`, person!]));
+  personOf = new Map(
+    readCsv(join(dir, 'truth.csv')).rows.map(([person, dataset, ref]) => [`${dataset}:${ref}`, person!]),
+  );
 }, 120_000);
 
 function link(out: string, ...extra: string[]) {
@@ -164,7 +166,15 @@ describe('cohortlink link (CLI)', () => {
     const broken = join(dir, 'broken.ndjson');
     writeFileSync(broken, lines.join('\n'));
     const out = tempDir('cohortlink-link-out-');
-    const r = runCli(['link', '--left', broken, '--right', join(dir, 'spine.ndjson'), '--output', join(out, 'links.csv')]);
+    const r = runCli([
+      'link',
+      '--left',
+      broken,
+      '--right',
+      join(dir, 'spine.ndjson'),
+      '--output',
+      join(out, 'links.csv'),
+    ]);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/line 6/);
     expect(existsSync(join(out, 'links.csv'))).toBe(false);

@@ -48,7 +48,12 @@ describe('linkage keys', () => {
     fc.assert(
       fc.property(clusteringArb, ([clusters, a, b]) => {
         const clusterOf = [Int32Array.from(a), Int32Array.from(b)];
-        const first = assignLinkageKeys({ clusterOf, clusterCount: clusters, existing: [], newKey: counter('x') });
+        const first = assignLinkageKeys({
+          clusterOf,
+          clusterCount: clusters,
+          existing: [],
+          newKey: counter('x'),
+        });
         const held = recordKeys(clusterOf, first.clusterKey);
         // Same clusters, numbered differently: keys follow the people, not the numbering.
         const perm = Array.from({ length: clusters }, (_, i) => clusters - 1 - i);

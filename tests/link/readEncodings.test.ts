@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readEncodings } from '../../src/matching/input/readEncodings.js';
 import { KeyInterner, keyHashHi, keyHashLo } from '../../src/matching/input/keyInterner.js';
-import { tempDir } from '../helpers/cli.js';
+import { readEncodings } from '../../src/matching/input/readEncodings.js';
 import { header } from '../blocking/helpers.js';
+import { tempDir } from '../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {
@@ -51,8 +51,12 @@ describe('readEncodings', () => {
 
   it('refuses a repeated reference, a missing header and a truncated file', async () => {
     const rec = { ref: 'x', clk: clk(1) };
-    await expect(readEncodings(file('dup.ndjson', [H, rec, rec]), { name: 'd' })).rejects.toThrow(/line 3 repeats/);
-    await expect(readEncodings(file('nohdr.ndjson', [rec]), { name: 'd' })).rejects.toThrow(/not a cohortlink-encodings\/1 header/);
+    await expect(readEncodings(file('dup.ndjson', [H, rec, rec]), { name: 'd' })).rejects.toThrow(
+      /line 3 repeats/,
+    );
+    await expect(readEncodings(file('nohdr.ndjson', [rec]), { name: 'd' })).rejects.toThrow(
+      /not a cohortlink-encodings\/1 header/,
+    );
     const summary = {
       type: 'summary',
       rows: 2,
@@ -64,8 +68,12 @@ describe('readEncodings', () => {
       fields: {},
       popcount: { min: 0, max: 0, mean: 0, sd: 0 },
     };
-    await expect(readEncodings(file('trunc.ndjson', [H, rec, summary]), { name: 'd' })).rejects.toThrow(/truncated/);
-    await expect(readEncodings(join(dir, 'absent.ndjson'), { name: 'd' })).rejects.toThrow(/cannot read encodings/);
+    await expect(readEncodings(file('trunc.ndjson', [H, rec, summary]), { name: 'd' })).rejects.toThrow(
+      /truncated/,
+    );
+    await expect(readEncodings(join(dir, 'absent.ndjson'), { name: 'd' })).rejects.toThrow(
+      /cannot read encodings/,
+    );
   });
 });
 
@@ -81,7 +89,8 @@ describe('KeyInterner', () => {
           expect(id).toBe(map.get(k));
         }
         expect(interner.size).toBe(map.size);
-        for (const [k, id] of map) expect(interner.lookup(keyHashHi(k, 0, k.length), keyHashLo(k, 0, k.length))).toBe(id);
+        for (const [k, id] of map)
+          expect(interner.lookup(keyHashHi(k, 0, k.length), keyHashLo(k, 0, k.length))).toBe(id);
       }),
     );
   });

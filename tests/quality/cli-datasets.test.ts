@@ -34,9 +34,23 @@ function encode(schema: string, input: string, output: string, ...extra: string[
   expect(r.status, r.stderr).toBe(0);
 }
 
-function linkAndEvaluate(left: string, right: string, truthPairs: string[][]): { f1: number; estimated: number } {
+function linkAndEvaluate(
+  left: string,
+  right: string,
+  truthPairs: string[][],
+): { f1: number; estimated: number } {
   const links = join(dir, `${left}-${right}.csv`);
-  const r = runCli(['link', '--left', join(dir, left), '--right', join(dir, right), '--output', links, '--workers', '1']);
+  const r = runCli([
+    'link',
+    '--left',
+    join(dir, left),
+    '--right',
+    join(dir, right),
+    '--output',
+    links,
+    '--workers',
+    '1',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   const truth = join(dir, `${left}-truth.csv`);
   writeFileSync(truth, `left_ref,right_ref\n${truthPairs.map((p) => p.join(',')).join('\n')}\n`);

@@ -29,7 +29,40 @@ export function buildIndex(
     rk.forEach((k, j) => {
       if (k >= 0) rightMembers[fill[ids.get(k)!]!++] = j;
     });
-    return { name: `pass${p}`, kind: 'key', leftBlock, rightOffsets, rightMembers };
+    if (options.selfLink)
+      return {
+        name: `pass${p}`,
+        kind: 'key',
+        leftBlock,
+        rightOffsets,
+        rightMembers,
+        leftOffsets: rightOffsets,
+        leftMembers: rightMembers,
+        rightBlock: leftBlock,
+      };
+    // The left side's CSR and the right records' block ids, as the real builder fills them in.
+    const leftOffsets = alloc(Uint32Array, ids.size + 1);
+    for (const k of lk) if (k >= 0) leftOffsets[ids.get(k)! + 1]!++;
+    for (let b = 0; b < ids.size; b++) leftOffsets[b + 1]! += leftOffsets[b]!;
+    const leftFill = leftOffsets.slice(0, ids.size);
+    const leftMembers = alloc(Uint32Array, leftOffsets[ids.size]!);
+    lk.forEach((k, i) => {
+      if (k >= 0) leftMembers[leftFill[ids.get(k)!]!++] = i;
+    });
+    const rightBlock = alloc(Int32Array, rk.length);
+    rk.forEach((k, j) => {
+      rightBlock[j] = k >= 0 ? ids.get(k)! : -1;
+    });
+    return {
+      name: `pass${p}`,
+      kind: 'key',
+      leftBlock,
+      rightOffsets,
+      rightMembers,
+      leftOffsets,
+      leftMembers,
+      rightBlock,
+    };
   });
   return {
     leftCount: leftKeys[0]?.length ?? 0,

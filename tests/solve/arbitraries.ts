@@ -48,7 +48,7 @@ function pairsArb(
   leftCount: number,
   rightCount: number,
   lower: boolean,
-  score = scoreArb,
+  maxLength = 40,
 ): fc.Arbitrary<Pair[]> {
   if (leftCount === 0 || rightCount === 0) return fc.constant([]);
   return fc
@@ -56,9 +56,14 @@ function pairsArb(
       fc.record({
         a: fc.nat({ max: leftCount - 1 }),
         b: fc.nat({ max: rightCount - 1 }),
-        score,
+        score: scoreArb,
       }),
-      { selector: (p) => `${p.a},${p.b}`, maxLength: Math.min(40, leftCount * rightCount) },
+      {
+        selector: (p) => `${p.a},${p.b}`,
+        maxLength: Math.min(maxLength, leftCount * rightCount),
+        // fast-check keeps arrays short by default; dense graphs need their full length.
+        size: maxLength > 40 ? 'max' : undefined,
+      },
     )
     .map((ps) => (lower ? ps.filter((p) => p.a < p.b) : ps));
 }
@@ -77,15 +82,23 @@ export const bipartiteArb = fc
 
 export const fractionArb = fc.constantFrom(0.01, 0.3, 0.5, 0.51, 0.6, 2 / 3, 0.75, 1);
 
-export const dedupArb = fc.nat({ max: 10 }).chain((count) =>
-  fc.record({
-    count: fc.constant(count),
-    pairs: pairsArb(count, count, true),
-    threshold: thresholdArb,
-    minLinkFraction: fractionArb,
-    seed: fc.nat(),
-  }),
-);
+/**
+ * Up to 10 records sparsely linked, or up to 30 densely (most records with 10+ candidates), so
+ * the clustering tests pairs both by walking candidates and by looking pairs up.
+ */
+export const dedupArb = fc
+  .constantFrom({ most: 10, pairs: 40 }, { most: 30, pairs: 400 })
+  .chain(({ most, pairs }) =>
+    fc.nat({ max: most }).chain((count) =>
+      fc.record({
+        count: fc.constant(count),
+        pairs: pairsArb(count, count, true, pairs),
+        threshold: thresholdArb,
+        minLinkFraction: fractionArb,
+        seed: fc.nat(),
+      }),
+    ),
+  );
 
 export interface MultiCase {
   sizes: number[];

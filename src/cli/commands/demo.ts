@@ -58,7 +58,9 @@ export function registerDemo(program: Command): void {
       const header = JSON.parse(readFileSync(join(o.dir, 'spine.ndjson'), 'utf8').split('\n', 1)[0]!);
       // The service's side: every dataset linked to the spine, evaluated against the generator's truth.
       const linked: string[] = [];
-      for (const f of gen.files.filter((x) => x.file.endsWith('.csv') && !['truth', 'spine'].includes(x.name))) {
+      for (const f of gen.files.filter(
+        (x) => x.file.endsWith('.csv') && !['truth', 'spine'].includes(x.name),
+      )) {
         process.stderr.write(`\nlinking ${f.name} to the spine (many-to-one, automatic threshold)\n`);
         const { evaluation } = await executeLink({
           inputs: [{ path: join(o.dir, `${f.name}.ndjson`) }, { path: join(o.dir, 'spine.ndjson') }],
@@ -68,7 +70,10 @@ export function registerDemo(program: Command): void {
           truth: join(o.dir, 'truth.csv'),
         });
         const e = evaluation?.[0];
-        if (e !== undefined) linked.push(`${f.name}: F1 ${e.f1.toFixed(4)} (precision ${e.precision.toFixed(4)}, recall ${e.recall.toFixed(4)})`);
+        if (e !== undefined)
+          linked.push(
+            `${f.name}: F1 ${e.f1.toFixed(4)} (precision ${e.precision.toFixed(4)}, recall ${e.recall.toFixed(4)})`,
+          );
       }
       process.stdout.write(
         `demo ready in ${o.dir}: key fingerprint ${header.keyFingerprint}, schema fingerprint ${header.schemaFingerprint}\n` +

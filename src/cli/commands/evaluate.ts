@@ -23,8 +23,14 @@ export function registerEvaluate(program: Command): void {
       '--truth <file>',
       'ground truth: person_id,dataset,ref (what cohortlink generate writes) or left_ref,right_ref pairs',
     )
-    .option('--left-dataset <name>', 'left dataset name in a person_id,dataset,ref truth file (default: from the run summary)')
-    .option('--right-dataset <name>', 'right dataset name in a person_id,dataset,ref truth file (default: from the run summary)')
+    .option(
+      '--left-dataset <name>',
+      'left dataset name in a person_id,dataset,ref truth file (default: from the run summary)',
+    )
+    .option(
+      '--right-dataset <name>',
+      'right dataset name in a person_id,dataset,ref truth file (default: from the run summary)',
+    )
     .option('--scores <file>', 'links at the floor (link --scores): also sweep the threshold')
     .option('--json', 'print JSON instead of text', false)
     .action((o: EvaluateFlags) => {
@@ -39,7 +45,8 @@ export function registerEvaluate(program: Command): void {
         let floor = 1;
         for (let k = 0; k < atFloor.length; k++) floor = Math.min(floor, atFloor.score[k]!);
         const thresholds: number[] = [];
-        for (let t = Math.floor(floor * 100) / 100; t <= 1.0000001; t += 0.01) thresholds.push(Number(t.toFixed(2)));
+        for (let t = Math.floor(floor * 100) / 100; t <= 1.0000001; t += 0.01)
+          thresholds.push(Number(t.toFixed(2)));
         result.sweep = sweep(atFloor, index, thresholds);
         result.bestThreshold = result.sweep.reduce((a, b) => (b.f1 > a.f1 ? b : a));
       }

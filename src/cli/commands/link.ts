@@ -1,11 +1,17 @@
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
-import { BLOCKING_MODES, LINK_MODES, type LinkOptionsInput } from '../../matching/link/options.js';
-import { type LinkProgress, type LinkRunResult, type LinkStage, runLink } from '../../matching/link/runLink.js';
-import { writeLinkOutputs } from '../../matching/output/writeLinkOutputs.js';
 import { keyFileSource } from '../../matching/keys/keyFiles.js';
+import { BLOCKING_MODES, LINK_MODES, type LinkOptionsInput } from '../../matching/link/options.js';
+import {
+  type LinkProgress,
+  type LinkRunResult,
+  type LinkStage,
+  runLink,
+} from '../../matching/link/runLink.js';
+import { writeLinkOutputs } from '../../matching/output/writeLinkOutputs.js';
 import { evaluateRun, type PairEvaluation } from '../../quality/runEvaluation.js';
 import { type Progress, progressBar } from '../progress.js';
 import { intOption } from './options.js';
@@ -23,6 +29,7 @@ interface LinkFlags {
   mode: string;
   threshold: string;
   floor?: string;
+  lshThreshold?: string;
   blocking: string;
   blockKeys?: string;
   maxBlockPairs?: number;
@@ -44,7 +51,12 @@ export function registerLink(program: Command): void {
     .description('Link encodings files: block, compare, decide links, give every person a linkage key')
     .option('--left <file>', 'encodings NDJSON of the left dataset')
     .option('--right <file>', 'encodings NDJSON of the right dataset (the spine in many-to-one mode)')
-    .option('--input <file>', 'an encodings file (repeat for --mode multi; one for --mode dedup)', collect, [])
+    .option(
+      '--input <file>',
+      'an encodings file (repeat for --mode multi; one for --mode dedup)',
+      collect,
+      [],
+    )
     .option('--names <a,b,...>', 'dataset names for keys and reports (default: file names without .ndjson)')
     .requiredOption('--output <file>', 'links CSV to write: left_ref,right_ref,score')
     .option(
@@ -53,15 +65,32 @@ export function registerLink(program: Command): void {
     )
     .option('--summary <file>', 'run summary JSON (default: <output>.summary.json)')
     .option('--scores <file>', 'also write the links at the floor, for `evaluate --scores` sweeps')
-    .option('--truth <file>', 'evaluation mode: ground truth (person_id,dataset,ref or left_ref,right_ref) for real precision, recall and pair completeness')
+    .option(
+      '--truth <file>',
+      'evaluation mode: ground truth (person_id,dataset,ref or left_ref,right_ref) for real precision, recall and pair completeness',
+    )
     .option('--mode <mode>', `${LINK_MODES.join(' | ')}`, 'one-to-one')
-    .option('--threshold <auto|x>', "Dice threshold, or 'auto' to choose it from the score distribution", 'auto')
+    .option(
+      '--threshold <auto|x>',
+      "Dice threshold, or 'auto' to choose it from the score distribution",
+      'auto',
+    )
     .option('--floor <x>', 'lowest Dice kept as a candidate (default 0.5)')
     .option('--blocking <mode>', `${BLOCKING_MODES.join(' | ')}`, 'auto')
+    .option('--lsh-threshold <x>', 'Dice level LSH blocking keeps with ≥ 99% probability (default 0.75)')
     .option('--block-keys <a,b>', 'keyed block keys to use (default: every key both encodings carry)')
-    .option('--max-block-pairs <n>', 'blocks with more pairs are left out of their pass and reported', intOption('--max-block-pairs', 1, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--max-block-pairs <n>',
+      'blocks with more pairs are left out of their pass and reported',
+      intOption('--max-block-pairs', 1, Number.MAX_SAFE_INTEGER),
+    )
     .option('--top-k <n>', 'best candidates kept per record (default 8)', intOption('--top-k', 1, 1024))
-    .option('--workers <n>', 'worker threads for comparing (0 = main thread)', intOption('--workers', 0, 256), availableParallelism())
+    .option(
+      '--workers <n>',
+      'worker threads for comparing (0 = main thread)',
+      intOption('--workers', 0, 256),
+      availableParallelism(),
+    )
     .action(async (o: LinkFlags) => {
       const inputs = gatherInputs(o);
       const options: LinkOptionsInput = {
@@ -70,6 +99,7 @@ export function registerLink(program: Command): void {
         blocking: o.blocking as LinkOptionsInput['blocking'],
         workers: o.workers,
         ...(o.floor !== undefined ? { floor: parseUnit(o.floor, '--floor') } : {}),
+        ...(o.lshThreshold !== undefined ? { lshThreshold: parseUnit(o.lshThreshold, '--lsh-threshold') } : {}),
         ...(o.blockKeys !== undefined ? { blockKeys: o.blockKeys.split(',').map((s) => s.trim()) } : {}),
         ...(o.maxBlockPairs !== undefined ? { maxBlockPairs: o.maxBlockPairs } : {}),
         ...(o.topK !== undefined ? { topK: o.topK } : {}),
@@ -97,7 +127,9 @@ export interface LinkExecution {
 }
 
 /** A link run as the CLI does it (also used by `demo`): progress, outputs, a report on stderr. */
-export async function executeLink(x: LinkExecution): Promise<{ result: LinkRunResult; evaluation?: PairEvaluation[] }> {
+export async function executeLink(
+  x: LinkExecution,
+): Promise<{ result: LinkRunResult; evaluation?: PairEvaluation[] }> {
   let bar: Progress | undefined;
   let barStage: LinkStage | undefined;
   const onProgress = (p: LinkProgress): void => {
@@ -109,8 +141,20 @@ export async function executeLink(x: LinkExecution): Promise<{ result: LinkRunRe
     }
     bar?.update(p.done);
   };
+  // Output folders exist (or are made) before the work, not after.
+  for (const d of new Set([dirname(x.output), x.keysDir, ...(x.scores !== undefined ? [dirname(x.scores)] : [])]))
+    try {
+      mkdirSync(d, { recursive: true });
+    } catch (err) {
+      throw new CohortlinkError('CL_OUTPUT_UNWRITABLE', `cannot create the output folder ${d}`, [], { cause: err });
+    }
   try {
-    const result = await runLink({ inputs: x.inputs, options: x.options, keySource: keyFileSource(x.keysDir), onProgress });
+    const result = await runLink({
+      inputs: x.inputs,
+      options: x.options,
+      keySource: keyFileSource(x.keysDir),
+      onProgress,
+    });
     bar?.stop();
     const writeStart = performance.now();
     const evaluation = x.truth !== undefined ? evaluateRun(result, x.truth) : undefined;
@@ -140,8 +184,13 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function gatherInputs(o: LinkFlags): { path: string; name?: string }[] {
-  const paths = [...(o.left !== undefined ? [o.left] : []), ...(o.right !== undefined ? [o.right] : []), ...o.input];
-  if (paths.length === 0) throw new CohortlinkError('CL_USAGE', 'give --left and --right (or --input for dedup/multi)');
+  const paths = [
+    ...(o.left !== undefined ? [o.left] : []),
+    ...(o.right !== undefined ? [o.right] : []),
+    ...o.input,
+  ];
+  if (paths.length === 0)
+    throw new CohortlinkError('CL_USAGE', 'give --left and --right (or --input for dedup/multi)');
   const names = o.names?.split(',').map((s) => s.trim());
   if (names !== undefined && names.length !== paths.length)
     throw new CohortlinkError('CL_USAGE', `--names has ${names.length} names for ${paths.length} inputs`);
@@ -176,6 +225,17 @@ function reportRun(
       `${l.name}${p.left === p.right ? '' : ` × ${r.name}`}: ${n(p.candidatePairs)} candidate pairs (${p.blocking.mode} blocking, reduction ratio ${(1 - p.candidatePairs / Math.max(1, p.blocking.totalPairs)).toFixed(6)}), ${n(p.comparisons)} compared, ${n(p.links.length)} links`,
     );
   }
+  for (const p of result.pairs) {
+    const capped = p.blocking.passes.filter((s) => s.cappedBlocks > 0);
+    for (const s of capped)
+      lines.push(
+        `  pass ${s.name}: ${n(s.cappedBlocks)} block(s) over the cap left out (${n(s.cappedPairs)} pairs, ${n(s.cappedRecords)} records); raise --max-block-pairs to compare them`,
+      );
+    if (p.blocking.unblockedLeft > 0)
+      lines.push(
+        `  ${n(p.blocking.unblockedLeft)} record(s) share no block with the other dataset in any pass`,
+      );
+  }
   lines.push(
     `${n(result.clusterCount)} people; keys kept ${n(result.keyStats.kept)}, new ${n(result.keyStats.created)}` +
       (result.keyStats.merged + result.keyStats.split > 0
@@ -186,6 +246,8 @@ function reportRun(
   lines.push(
     `time: read ${tm.load.toFixed(1)} s, block ${tm.block.toFixed(1)} s, compare ${tm.score.toFixed(1)} s, solve ${tm.solve.toFixed(1)} s, keys ${tm.keys.toFixed(1)} s, write ${writeSeconds.toFixed(1)} s`,
   );
-  lines.push(`wrote ${written.links}, ${written.keys.join(', ')}, ${written.summary}${written.scores ? `, ${written.scores}` : ''}`);
+  lines.push(
+    `wrote ${written.links}, ${written.keys.join(', ')}, ${written.summary}${written.scores ? `, ${written.scores}` : ''}`,
+  );
   process.stderr.write(`${lines.join('\n')}\n`);
 }

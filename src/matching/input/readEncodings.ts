@@ -8,8 +8,8 @@
  * are checked by hand (a zod parse per record would cost more than decoding the CLK).
  */
 import { createReadStream } from 'node:fs';
-import { CohortlinkError, issuesFromZod } from '../../errors.js';
 import { type HeaderLine, headerLine, type SummaryLine, summaryLine } from '../../encoding/ndjson.js';
+import { CohortlinkError, issuesFromZod } from '../../errors.js';
 import { FilterStore } from '../kernel/filterStore.js';
 import type { StoreAllocator } from '../kernel/storeAllocator.js';
 import { GrowableBytes, GrowableInt32 } from './growable.js';
@@ -75,9 +75,14 @@ export async function readEncodings(path: string, options: ReadEncodingsOptions)
 
 function unreadable(path: string, err: unknown): CohortlinkError {
   const code = (err as NodeJS.ErrnoException)?.code;
-  return new CohortlinkError('CL_FILE_UNREADABLE', `cannot read encodings ${path}${code ? ` (${code})` : ''}`, [], {
-    cause: err,
-  });
+  return new CohortlinkError(
+    'CL_FILE_UNREADABLE',
+    `cannot read encodings ${path}${code ? ` (${code})` : ''}`,
+    [],
+    {
+      cause: err,
+    },
+  );
 }
 
 class EncodingsReader {
@@ -111,7 +116,8 @@ class EncodingsReader {
       throw this.fail('is not valid JSON');
     }
     if (this.header === undefined) this.readHeader(value);
-    else if (this.summary !== undefined) throw this.fail('follows the summary line; the summary must be last');
+    else if (this.summary !== undefined)
+      throw this.fail('follows the summary line; the summary must be last');
     else if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'summary')
       this.readSummary(value);
     else this.readRecord(value);
@@ -172,7 +178,8 @@ class EncodingsReader {
         for (;;) {
           if (line.charCodeAt(pos) !== 34) return false;
           const nameEnd = line.indexOf('"', pos + 1);
-          if (nameEnd < 0 || line.charCodeAt(nameEnd + 1) !== 58 || line.charCodeAt(nameEnd + 2) !== 34) return false;
+          if (nameEnd < 0 || line.charCodeAt(nameEnd + 1) !== 58 || line.charCodeAt(nameEnd + 2) !== 34)
+            return false;
           const valueEnd = line.indexOf('"', nameEnd + 3);
           if (valueEnd < 0) return false;
           const k = this.keyIndex(line, pos + 1, nameEnd);
@@ -189,12 +196,14 @@ class EncodingsReader {
   }
 
   private readRecord(value: unknown): void {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.fail('is not a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw this.fail('is not a JSON object');
     const { ref, clk, blocks } = value as { ref?: unknown; clk?: unknown; blocks?: unknown };
     if (typeof ref !== 'string') throw this.fail('field "ref" must be a string');
     if (typeof clk !== 'string') throw this.fail('field "clk" is missing');
     const b = blocks === undefined ? {} : blocks;
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw this.fail('field "blocks" must be an object');
+    if (typeof b !== 'object' || b === null || Array.isArray(b))
+      throw this.fail('field "blocks" must be an object');
     const keys = this.keyScratch;
     for (let k = 0; k < this.keyNames.length; k++) {
       const key = (b as Record<string, unknown>)[this.keyNames[k]!];
@@ -208,7 +217,8 @@ class EncodingsReader {
   private addRecord(ref: string, clk: string, keys: Int32Array): void {
     if (ref.length === 0 || ref.length > MAX_REF_LENGTH)
       throw this.fail(`field "ref" must be a string of 1–${MAX_REF_LENGTH} characters`);
-    if (clk.length !== this.base64Length) throw this.fail(`field "clk" does not hold ${this.header?.filterBits} bits`);
+    if (clk.length !== this.base64Length)
+      throw this.fail(`field "clk" does not hold ${this.header?.filterBits} bits`);
     ref = detach(ref);
     if (this.seenRefs.has(ref)) throw this.fail('repeats a record reference seen on an earlier line');
     this.seenRefs.add(ref);
@@ -251,7 +261,14 @@ class EncodingsReader {
         'CL_NDJSON_MALFORMED',
         `${this.path}: the summary counts ${this.summary.encoded} encoded records but the file holds ${count}; it may be truncated`,
       );
-    return { name: options.name, header: this.header, summary: this.summary, refs: this.refs, store, blockKeys };
+    return {
+      name: options.name,
+      header: this.header,
+      summary: this.summary,
+      refs: this.refs,
+      store,
+      blockKeys,
+    };
   }
 
   private fail(what: string): CohortlinkError {

@@ -35,6 +35,15 @@ export class TopKSelector {
     }
   }
 
+  /**
+   * Whether offering (i, j, score) would change nothing: row i is the current row, its k are
+   * taken and the candidate ranks below the worst of them. Lets a caller skip the offer (and
+   * any work before it) for the bulk of a long row's candidates.
+   */
+  rejects(i: number, j: number, score: number): boolean {
+    return i === this.row && this.size === this.k && this.worse(score, j, this.heapScore[0]!, this.heapJ[0]!);
+  }
+
   /** Writes the last row; the selector can then be reused. */
   finish(out: CandidateBuffer): void {
     this.flush(out);

@@ -85,11 +85,11 @@ export function assignLinkageKeys(input: KeyAssignmentInput): KeyAssignment {
       const key = held[r];
       if (key === undefined) continue;
       const c = clusters[r]!;
-      let byCluster = tally.get(key);
-      if (byCluster === undefined) tally.set(key, (byCluster = new Map()));
+      const byCluster = tally.get(key) ?? new Map<number, number>();
+      tally.set(key, byCluster);
       byCluster.set(c, (byCluster.get(c) ?? 0) + 1);
-      let ks = keysPerCluster.get(c);
-      if (ks === undefined) keysPerCluster.set(c, (ks = new Set()));
+      const ks = keysPerCluster.get(c) ?? new Set<string>();
+      keysPerCluster.set(c, ks);
       ks.add(key);
     }
   });
@@ -100,7 +100,10 @@ export function assignLinkageKeys(input: KeyAssignmentInput): KeyAssignment {
       claims.push({ key, cluster, count, age: age.get(key) ?? Number.MAX_SAFE_INTEGER });
   claims.sort(
     (a, b) =>
-      b.count - a.count || a.age - b.age || a.cluster - b.cluster || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+      b.count - a.count ||
+      a.age - b.age ||
+      a.cluster - b.cluster ||
+      (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
 
   const clusterKey: (string | undefined)[] = new Array(clusterCount).fill(undefined);

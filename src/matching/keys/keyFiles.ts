@@ -29,7 +29,10 @@ export function readKeyFile(path: string): Map<string, string> {
   }
   const lines = text.split('\n');
   if (lines[0]?.replace(/\r$/, '') !== 'ref,linkage_key')
-    throw new CohortlinkError('CL_CSV_HEADER', `${path} is not a linkage-key file (header must be ref,linkage_key)`);
+    throw new CohortlinkError(
+      'CL_CSV_HEADER',
+      `${path} is not a linkage-key file (header must be ref,linkage_key)`,
+    );
   for (let n = 1; n < lines.length; n++) {
     const line = lines[n]!.replace(/\r$/, '');
     if (line === '') continue;

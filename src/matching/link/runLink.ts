@@ -90,7 +90,10 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
     );
   const names = inputs.map((i) => i.name ?? basename(i.path).replace(/\.ndjson$/i, ''));
   if (new Set(names).size !== names.length)
-    throw new CohortlinkError('CL_USAGE', `dataset names must differ: ${names.join(', ')} (name them explicitly)`);
+    throw new CohortlinkError(
+      'CL_USAGE',
+      `dataset names must differ: ${names.join(', ')} (name them explicitly)`,
+    );
 
   const timings: Record<LinkStage, number> = { load: 0, block: 0, score: 0, solve: 0, keys: 0 };
   const timed = async <T>(stage: LinkStage, f: () => T | Promise<T>): Promise<T> => {
@@ -127,7 +130,9 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
 
   const pairPlan: [number, number][] = [];
   if (options.mode === 'dedup') pairPlan.push([0, 0]);
-  else for (let a = 0; a < datasets.length; a++) for (let b = a + 1; b < datasets.length; b++) pairPlan.push([a, b]);
+  else
+    for (let a = 0; a < datasets.length; a++)
+      for (let b = a + 1; b < datasets.length; b++) pairPlan.push([a, b]);
 
   const scored: Omit<PairResult, 'links' | 'linksAtFloor'>[] = [];
   const candidateSets: CandidateArrays[] = [];
@@ -222,7 +227,9 @@ function solve(
       rightCount: datasets[s.right]!.store.count,
       threshold: options.floor,
     };
-    return options.mode === 'many-to-one' ? manyToOne(candidateSets[k]!, opts) : oneToOne(candidateSets[k]!, opts);
+    return options.mode === 'many-to-one'
+      ? manyToOne(candidateSets[k]!, opts)
+      : oneToOne(candidateSets[k]!, opts);
   });
   const { fullModel: _model, ...threshold } = decideThreshold(
     scored.map((s, k) => ({
@@ -241,7 +248,11 @@ function solve(
   }));
 
   if (options.mode === 'one-to-one') {
-    const { clusterOf, clusterCount } = clustersFromLinks(pairs[0]!.links, datasets[0]!.store.count, datasets[1]!.store.count);
+    const { clusterOf, clusterCount } = clustersFromLinks(
+      pairs[0]!.links,
+      datasets[0]!.store.count,
+      datasets[1]!.store.count,
+    );
     return { pairs, threshold, clusterOf, clusterCount, clusterStats: null };
   }
   if (options.mode === 'many-to-one') {
@@ -254,7 +265,13 @@ function solve(
   }
   if (options.mode === 'dedup') {
     const r = dedup(candidateSets[0]!, { count: datasets[0]!.store.count, threshold: threshold.threshold });
-    return { pairs, threshold, clusterOf: [r.clusterId], clusterCount: r.stats.clusters, clusterStats: r.stats };
+    return {
+      pairs,
+      threshold,
+      clusterOf: [r.clusterId],
+      clusterCount: r.stats.clusters,
+      clusterStats: r.stats,
+    };
   }
   const r = multiParty(
     scored.map((s, k) => ({ datasetA: s.left, datasetB: s.right, candidates: candidateSets[k]! })),

@@ -6,8 +6,15 @@
  * the estimated precision and recall at that threshold), plus the estimates at t ± 0.02 and
  * ± 0.05 that reviewers ask for.
  */
-import { type Estimate, estimateAt, runnerUps, type ThresholdModel, chooseThreshold } from '../threshold/index.js';
+
 import type { CandidateArrays, Links } from '../solve/types.js';
+import {
+  chooseThreshold,
+  type Estimate,
+  estimateAt,
+  runnerUps,
+  type ThresholdModel,
+} from '../threshold/index.js';
 
 export interface ThresholdDecision {
   readonly threshold: number;
@@ -53,7 +60,15 @@ export function decideThreshold(
     leftCount += e.leftCount;
     rightCount += e.rightCount;
   }
-  const choice = chooseThreshold({ scores, leftRunnerUp, rightRunnerUp, length, floor, leftCount, rightCount });
+  const choice = chooseThreshold({
+    scores,
+    leftRunnerUp,
+    rightRunnerUp,
+    length,
+    floor,
+    leftCount,
+    rightCount,
+  });
   const threshold = requested === 'auto' ? choice.threshold : requested;
   const at0 = requested === 'auto' ? choice : estimateAt(choice.model, threshold);
   const { linkTail: _l, truePositives: _t, nullTail: _n, ...model } = choice.model;

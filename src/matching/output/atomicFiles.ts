@@ -69,7 +69,9 @@ export class AtomicFileSet {
       try {
         renameSync(f.temp, f.target);
       } catch (err) {
-        throw new CohortlinkError('CL_OUTPUT_UNWRITABLE', `cannot move ${f.target} into place`, [], { cause: err });
+        throw new CohortlinkError('CL_OUTPUT_UNWRITABLE', `cannot move ${f.target} into place`, [], {
+          cause: err,
+        });
       }
   }
 

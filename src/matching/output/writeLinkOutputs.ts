@@ -33,7 +33,9 @@ export function writeLinkOutputs(
   try {
     const multi = result.options.mode === 'multi';
     const links = files.open(paths.links);
-    links.write(multi ? 'left_dataset,left_ref,right_dataset,right_ref,score\n' : 'left_ref,right_ref,score\n');
+    links.write(
+      multi ? 'left_dataset,left_ref,right_dataset,right_ref,score\n' : 'left_ref,right_ref,score\n',
+    );
     for (const pair of result.pairs) writeLinks(links, result, pair.left, pair.right, pair.links, multi);
 
     const keyPaths: string[] = [];
@@ -43,7 +45,8 @@ export function writeLinkOutputs(
       const f = files.open(path);
       f.write('ref,linkage_key\n');
       const clusters = result.clusterOf[k]!;
-      for (let r = 0; r < d.refs.length; r++) f.write(`${csvField(d.refs[r]!)},${result.clusterKey[clusters[r]!]}\n`);
+      for (let r = 0; r < d.refs.length; r++)
+        f.write(`${csvField(d.refs[r]!)},${result.clusterKey[clusters[r]!]}\n`);
     });
 
     if (paths.scores !== undefined) {

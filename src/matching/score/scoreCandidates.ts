@@ -1,9 +1,15 @@
 /**
  * The scoring stage: every pair blocking proposes, deduplicated over the passes, bounded by
- * popcount, scored with the pair-list Dice kernel and kept at Dice ≥ floor (optionally the top
- * k per left row). Work is cut into tasks of left rows (plan.ts) run on this thread or on the
- * shared pool; results are appended in task order as soon as every earlier task is in, so the
- * output does not depend on the number of threads and out-of-order results wait only briefly.
+ * popcount, scored with a Dice kernel and kept at Dice ≥ floor (optionally the top k per left
+ * row). Two strategies give the same pairs and counts:
+ *   - 'blocks' (default): tasks are runs of blocks (blockPlan.ts); each block's right members
+ *     are gathered into contiguous memory and scanned by the range kernel (blockScorer.ts);
+ *     the tasks' pairs are put in row order (and cut to the top k) at the end (rowOrder.ts);
+ *   - 'rows': tasks are runs of left rows (plan.ts), each row's partners scored with the
+ *     pair-list kernel where they lie (rowScorer.ts).
+ * Tasks run on this thread or on the shared pool; results are appended in task order as soon as
+ * every earlier task is in, so the output does not depend on the number of threads and
+ * out-of-order results wait only briefly.
  */
 import type { BlockIndex } from '../../blocking/types.js';
 import { CohortlinkError, ERROR_CODES, type ErrorCode } from '../../errors.js';
@@ -13,18 +19,40 @@ import { checkThreshold } from '../kernel/thresholdPlan.js';
 import { topKOf } from '../kernel/validate.js';
 import type { WasmMemory } from '../kernel/wasm/wasmApi.js';
 import { WasmDiceKernel } from '../kernel/wasmKernel.js';
+import { planBlockTasks } from './blockPlan.js';
+import { BlockScorer } from './blockScorer.js';
 import { planTasks } from './plan.js';
 import { scorePool, scorePoolSize } from './pool.js';
+import { orderByRow } from './rowOrder.js';
 import { RowScorer } from './rowScorer.js';
-import { checkIndex, placeStores, type RunSpec, shareIndex, type TaskOutcome } from './shared.js';
-import type { ScoreOptions, ScoreResult } from './types.js';
+import {
+  checkIndex,
+  placeStores,
+  type RunSpec,
+  type ScoreTask,
+  shareIndex,
+  type TaskOutcome,
+} from './shared.js';
+import { SCORE_DEFAULTS, type ScoreOptions, type ScoreResult, type ScoreStrategy } from './types.js';
 
-/** Internal tuning, for tests and benchmarks: the number of tasks (default: from the work). */
+/**
+ * Internal tuning, for tests and benchmarks: the number of tasks (default: from the work), and
+ * block-wise whether to gather blocks in popcount order (default SCORE_DEFAULTS.sortByPopcount).
+ */
 export interface ScoreTuning {
   readonly tasks?: number;
+  readonly sortByPopcount?: boolean;
 }
 
 let runCounter = 0;
+
+/** A planned task: where it starts and ends, and its share of the progress (in rows). */
+interface Planned {
+  readonly unit:
+    | { readonly start: number; readonly end: number }
+    | Pick<Extract<ScoreTask, { from: unknown }>, 'from' | 'to'>;
+  readonly rows: number;
+}
 
 export async function scoreCandidates(
   index: BlockIndex,
@@ -34,16 +62,18 @@ export async function scoreCandidates(
   options: ScoreOptions & ScoreTuning = {},
 ): Promise<ScoreResult> {
   checkThreshold(floor);
-  checkIndex(index, left, right);
+  const strategy = strategyOf(options.strategy);
+  checkIndex(index, left, right, strategy);
   const topK = options.topK === undefined ? undefined : topKOf(options, Number.POSITIVE_INFINITY);
   const workers = Math.min(scorePoolSize(), Math.max(0, Math.floor(options.workers ?? 0)));
   if (!Number.isFinite(workers))
     throw new CohortlinkError('CL_USAGE', `workers ${options.workers} must be a whole number`);
   throwIfCancelled(options.signal);
 
-  const plan = planTasks(index, options.tasks);
+  const tasks = strategy === 'rows' ? rowTasks(index, options.tasks) : blockTasks(index, options.tasks);
+  const sortByPopcount = options.sortByPopcount ?? SCORE_DEFAULTS.sortByPopcount;
   const placed = placeStores(left, right);
-  const out = new CandidateBuffer();
+  let out = new CandidateBuffer();
   const totals = { candidatePairs: 0, comparisons: 0, rowsDone: 0 };
   const report = (rows: number): void => {
     totals.rowsDone += rows;
@@ -54,12 +84,20 @@ export async function scoreCandidates(
     });
   };
 
-  const tasks = plan.bounds.length - 1;
-  if (workers === 0 || tasks <= 1) {
-    const scorer = new RowScorer(index, placed.left, placed.right, kernelFor(placed.memory), floor, topK);
-    for (let t = 0; t < tasks; t++) {
-      scorer.scoreRows(plan.bounds[t]!, plan.bounds[t + 1]!, out, totals);
-      report(plan.bounds[t + 1]! - plan.bounds[t]!);
+  if (workers === 0 || tasks.length <= 1) {
+    const memory = placed.memory;
+    const rowScorer =
+      strategy === 'rows'
+        ? new RowScorer(index, placed.left, placed.right, kernelFor(memory), floor, topK)
+        : undefined;
+    const blockScorer =
+      strategy === 'blocks'
+        ? new BlockScorer(index, placed.left, placed.right, memory, floor, { sortByPopcount, topK })
+        : undefined;
+    for (const { unit, rows } of tasks) {
+      if ('from' in unit) blockScorer!.scoreUnits(unit.from, unit.to, out, totals);
+      else rowScorer!.scoreRows(unit.start, unit.end, out, totals);
+      report(rows);
       // Let an abort (or anything else waiting) in between tasks.
       await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfCancelled(options.signal);
@@ -73,18 +111,55 @@ export async function scoreCandidates(
       index: shareIndex(index),
       floor,
       topK,
+      strategy,
+      sortByPopcount,
     };
-    await runOnPool(run, plan.bounds, workers, options.signal, (outcome, rows) => {
+    await runOnPool(run, tasks, workers, options.signal, (outcome, rows) => {
       append(out, outcome);
       totals.candidatePairs += outcome.candidatePairs;
       totals.comparisons += outcome.comparisons;
       report(rows);
     });
   }
+  // Block-wise pairs come block by block; the result is in row order (top-k: cut per row).
+  if (strategy === 'blocks') out = orderByRow(out, index.leftCount, topK);
   return {
     candidates: out,
     stats: { candidatePairs: totals.candidatePairs, comparisons: totals.comparisons, kept: out.length },
   };
+}
+
+function strategyOf(s: ScoreStrategy | undefined): ScoreStrategy {
+  if (s === undefined) return SCORE_DEFAULTS.strategy;
+  if (s === 'blocks' || s === 'rows') return s;
+  throw new CohortlinkError('CL_USAGE', `unknown scoring strategy '${String(s)}' (blocks or rows)`);
+}
+
+function rowTasks(index: BlockIndex, tasks: number | undefined): Planned[] {
+  const { bounds } = planTasks(index, tasks);
+  return Array.from({ length: bounds.length - 1 }, (_, t) => ({
+    unit: { start: bounds[t]!, end: bounds[t + 1]! },
+    rows: bounds[t + 1]! - bounds[t]!,
+  }));
+}
+
+/** Block tasks, with progress in rows in proportion to each task's estimated work. */
+function blockTasks(index: BlockIndex, tasks: number | undefined): Planned[] {
+  const plan = planBlockTasks(index, tasks);
+  const n = plan.cuts.length - 1;
+  const planned: Planned[] = [];
+  let work = 0;
+  let rows = 0;
+  for (let t = 0; t < n; t++) {
+    work += plan.work[t]!;
+    const upTo =
+      t === n - 1 || plan.totalWork === 0
+        ? index.leftCount
+        : Math.round((index.leftCount * work) / plan.totalWork);
+    planned.push({ unit: { from: plan.cuts[t]!, to: plan.cuts[t + 1]! }, rows: upTo - rows });
+    rows = upTo;
+  }
+  return planned;
 }
 
 type Done = Extract<TaskOutcome, { ok: true }>;
@@ -97,13 +172,13 @@ type Done = Extract<TaskOutcome, { ok: true }>;
  */
 function runOnPool(
   run: RunSpec,
-  bounds: Uint32Array,
+  planned: readonly Planned[],
   width: number,
   signal: AbortSignal | undefined,
   take: (outcome: Done, rows: number) => void,
 ): Promise<void> {
   const pool = scorePool();
-  const tasks = bounds.length - 1;
+  const tasks = planned.length;
   const results: (Done | undefined)[] = new Array(tasks);
   let next = 0;
   let appended = 0;
@@ -122,7 +197,7 @@ function runOnPool(
       while (!stopped && inFlight < width && next < tasks) {
         const t = next++;
         inFlight++;
-        const task = { run, start: bounds[t]!, end: bounds[t + 1]! };
+        const task: ScoreTask = { run, ...planned[t]!.unit };
         (pool.run(task) as Promise<TaskOutcome>).then(
           (outcome) => {
             inFlight--;
@@ -131,7 +206,7 @@ function runOnPool(
             results[t] = outcome;
             try {
               while (appended < tasks && results[appended] !== undefined) {
-                take(results[appended]!, bounds[appended + 1]! - bounds[appended]!);
+                take(results[appended]!, planned[appended]!.rows);
                 results[appended++] = undefined; // drop the arrays as soon as they are copied
               }
             } catch (e) {
@@ -156,7 +231,7 @@ function runOnPool(
   });
 }
 
-function append(out: CandidateBuffer, r: Done): void {
+function append(out: CandidateBuffer, r: Pick<Done, 'aIndex' | 'bIndex' | 'score' | 'length'>): void {
   if (r.length === 0) return;
   out.reserve(out.length + r.length);
   out.aIndex.set(r.aIndex.subarray(0, r.length), out.length);

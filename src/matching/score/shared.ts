@@ -10,6 +10,8 @@ import { CohortlinkError } from '../../errors.js';
 import { FilterStore, type FilterStoreDescriptor } from '../kernel/filterStore.js';
 import type { WasmMemory } from '../kernel/wasm/wasmApi.js';
 import { WasmArena } from '../kernel/wasmArena.js';
+import type { BlockCut } from './blockPlan.js';
+import type { ScoreStrategy } from './types.js';
 
 /** Everything a worker needs to score any rows of one run; cheap to post (all shared). */
 export interface RunSpec {
@@ -21,13 +23,18 @@ export interface RunSpec {
   readonly index: BlockIndex;
   readonly floor: number;
   readonly topK: number | undefined;
+  readonly strategy: ScoreStrategy;
+  /** Block-wise only: gather big blocks' right members in popcount order. */
+  readonly sortByPopcount: boolean;
 }
 
-export interface ScoreTask {
-  readonly run: RunSpec;
-  readonly start: number;
-  readonly end: number;
-}
+/**
+ * A task: left rows [start, end) (strategy 'rows') or the block units from `from` up to `to`
+ * (strategy 'blocks', see blockPlan.ts).
+ */
+export type ScoreTask =
+  | { readonly run: RunSpec; readonly start: number; readonly end: number }
+  | { readonly run: RunSpec; readonly from: BlockCut; readonly to: BlockCut };
 
 /** A task's kept pairs (arrays transferred, valid in [0, length)) or its error as data. */
 export type TaskOutcome =
@@ -74,22 +81,38 @@ export function shareIndex(index: BlockIndex): BlockIndex {
     c.set(a);
     return c;
   };
-  const passes: BlockPass[] = index.passes.map((p) => ({
-    name: p.name,
-    kind: p.kind,
-    leftBlock: share(p.leftBlock),
-    rightOffsets: share(p.rightOffsets),
-    rightMembers: share(p.rightMembers),
-  }));
+  const passes: BlockPass[] = index.passes.map((p) => {
+    const rightOffsets = share(p.rightOffsets);
+    const rightMembers = share(p.rightMembers);
+    const leftBlock = share(p.leftBlock);
+    // Self-linking's aliases stay aliases, so the copy costs no more than the original.
+    const same = <T>(a: T, b: T, copy: T, made: () => T): T => (a === b ? copy : made());
+    return {
+      name: p.name,
+      kind: p.kind,
+      leftBlock,
+      rightOffsets,
+      rightMembers,
+      leftOffsets: same(p.leftOffsets, p.rightOffsets, rightOffsets, () => share(p.leftOffsets)),
+      leftMembers: same(p.leftMembers, p.rightMembers, rightMembers, () => share(p.leftMembers)),
+      rightBlock: same(p.rightBlock, p.leftBlock, leftBlock, () => share(p.rightBlock)),
+    };
+  });
   return { leftCount: index.leftCount, rightCount: index.rightCount, selfLink: index.selfLink, passes };
 }
 
 /**
  * Refuses an index that does not fit the stores, before any thread reads it: block ids must
- * name a block and members a right record. One pass over the index, which is small beside the
+ * name a block and members a right record (and, block-wise, both sides' lists must agree with
+ * the block ids). One pass over the index, which is small beside the
  * scoring it saves from reading past the stores.
  */
-export function checkIndex(index: BlockIndex, left: FilterStore, right: FilterStore): void {
+export function checkIndex(
+  index: BlockIndex,
+  left: FilterStore,
+  right: FilterStore,
+  strategy: ScoreStrategy = 'blocks',
+): void {
   const fail = (m: string) => new CohortlinkError('CL_USAGE', `block index: ${m}`);
   if (left.bits !== right.bits)
     throw new CohortlinkError(
@@ -120,5 +143,55 @@ export function checkIndex(index: BlockIndex, left: FilterStore, right: FilterSt
         throw fail(
           `${name}: member ${m} is right record ${p.rightMembers[m]}, outside 0..${index.rightCount - 1}`,
         );
+    if (strategy === 'blocks') checkBlockSides(index, p, name, blocks, fail);
   });
+}
+
+/**
+ * The block-wise view must agree with the row-wise one, or the exactly-once rule would drop or
+ * double pairs without a sound: every left member of block b has leftBlock = b, every right
+ * member rightBlock = b, and the members counted per side are all records with that block.
+ */
+function checkBlockSides(
+  index: BlockIndex,
+  p: BlockPass,
+  name: string,
+  blocks: number,
+  fail: (m: string) => CohortlinkError,
+): void {
+  if (p.leftOffsets === undefined || p.leftMembers === undefined || p.rightBlock === undefined)
+    throw fail(`${name} lacks leftOffsets, leftMembers or rightBlock (rebuild the index)`);
+  if (p.leftOffsets.length !== blocks + 1)
+    throw fail(`${name} has ${p.leftOffsets.length - 1} left blocks and ${blocks} right blocks`);
+  if (p.rightBlock.length !== index.rightCount)
+    throw fail(`${name} has ${p.rightBlock.length} right entries for ${index.rightCount} records`);
+  const side = (
+    label: string,
+    offsets: Uint32Array,
+    members: Uint32Array,
+    blockOf: Int32Array,
+    count: number,
+  ): void => {
+    let inBlocks = 0;
+    const seen = new Uint8Array(count);
+    for (let b = 0; b < blocks; b++) {
+      if (offsets[b + 1]! < offsets[b]!) throw fail(`${name}: ${label} offsets decrease at block ${b}`);
+      if (offsets[b + 1]! > members.length) throw fail(`${name}: ${label} offsets run past the members`);
+      for (let m = offsets[b]!; m < offsets[b + 1]!; m++) {
+        const r = members[m]!;
+        if (r >= count || blockOf[r] !== b || seen[r] === 1)
+          throw fail(`${name}: ${label} member ${m} (record ${r}) is not in block ${b} or listed twice`);
+        seen[r] = 1;
+      }
+    }
+    for (let r = 0; r < count; r++) {
+      const b = blockOf[r]!;
+      if (b < -1 || b >= blocks) throw fail(`${name}: ${label} record ${r} is in block ${b} of ${blocks}`);
+      if (b >= 0) inBlocks++;
+    }
+    if (inBlocks !== offsets[blocks]!)
+      throw fail(`${name}: ${inBlocks} ${label} records have a block but ${offsets[blocks]} are listed`);
+  };
+  side('left', p.leftOffsets, p.leftMembers, p.leftBlock, index.leftCount);
+  side('right', p.rightOffsets, p.rightMembers, p.rightBlock, index.rightCount);
 }

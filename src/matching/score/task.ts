@@ -1,21 +1,23 @@
 /**
- * One scoring task inside a worker thread. The kernel instance and the row scorer (with its
- * `lastSeen` array, 4 bytes per right record) are built on a thread's first task of a run and
- * kept for the run's later tasks. Only the last few runs are kept: an entry holds the run's
- * memory alive, and the service runs one run after another for as long as it lives.
+ * One scoring task inside a worker thread. The scorer of a run (row-wise: with its `lastSeen`
+ * array, 4 bytes per right record; block-wise: its gather bookkeeping) is built on a thread's
+ * first task of the run and kept for the run's later tasks. Only the last few runs are kept: an
+ * entry holds the run's memory alive, and the service runs one run after another for as long
+ * as it lives.
  */
-import { isCohortlinkError } from '../../errors.js';
+import { CohortlinkError, isCohortlinkError } from '../../errors.js';
 import { CandidateBuffer } from '../kernel/candidateBuffer.js';
 import { FilterStore } from '../kernel/filterStore.js';
 import { WasmDiceKernel } from '../kernel/wasmKernel.js';
+import { BlockScorer } from './blockScorer.js';
 import { RowScorer } from './rowScorer.js';
 import type { RunSpec, ScoreTask, TaskOutcome } from './shared.js';
 
 /** Runs kept per thread: two concurrent runs plus slack; a miss only costs a rebuild. */
 const RUNS_KEPT = 4;
-const runs = new Map<string, RowScorer>();
+const runs = new Map<string, RowScorer | BlockScorer>();
 
-function scorerFor(run: RunSpec): RowScorer {
+function scorerFor(run: RunSpec): RowScorer | BlockScorer {
   let scorer = runs.get(run.id);
   if (scorer === undefined) {
     // Its scratch areas (~1 MiB) are allocated in the run's arena, which goes with the run.
@@ -23,18 +25,45 @@ function scorerFor(run: RunSpec): RowScorer {
     const left = FilterStore.attach(run.left, kernel.arena);
     const right =
       run.right.byteOffset === run.left.byteOffset ? left : FilterStore.attach(run.right, kernel.arena);
-    scorer = new RowScorer(run.index, left, right, kernel, run.floor, run.topK);
+    scorer =
+      run.strategy === 'rows'
+        ? new RowScorer(run.index, left, right, kernel, run.floor, run.topK)
+        : new BlockScorer(run.index, left, right, run.memory, run.floor, {
+            sortByPopcount: run.sortByPopcount,
+            topK: run.topK,
+          });
     if (runs.size >= RUNS_KEPT) runs.delete(runs.keys().next().value!);
   } else runs.delete(run.id); // re-inserted below: most recently used last
   runs.set(run.id, scorer);
   return scorer;
 }
 
+/**
+ * Scores one task into `out`. Block-wise with top-k, each left row keeps only its k best per
+ * pass (see BlockScorer), which bounds what a task sends back before the final merge.
+ */
+export function scoreTask(
+  task: ScoreTask,
+  out: CandidateBuffer,
+  stats: { candidatePairs: number; comparisons: number },
+): CandidateBuffer {
+  const scorer = scorerFor(task.run);
+  if ('from' in task) {
+    if (!(scorer instanceof BlockScorer))
+      throw new CohortlinkError('CL_INTERNAL', 'a block task reached a row-wise run');
+    scorer.scoreUnits(task.from, task.to, out, stats);
+    return out;
+  }
+  if (!(scorer instanceof RowScorer))
+    throw new CohortlinkError('CL_INTERNAL', 'a row task reached a block-wise run');
+  scorer.scoreRows(task.start, task.end, out, stats);
+  return out;
+}
+
 export function runScoreTask(task: ScoreTask): TaskOutcome {
   try {
-    const out = new CandidateBuffer();
     const stats = { candidatePairs: 0, comparisons: 0 };
-    scorerFor(task.run).scoreRows(task.start, task.end, out, stats);
+    const out = scoreTask(task, new CandidateBuffer(), stats);
     return {
       ok: true,
       aIndex: out.aIndex,

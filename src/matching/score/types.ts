@@ -6,7 +6,11 @@ export interface ScoreProgress {
   readonly comparisonsDone: number;
   /** Not known ahead: comparisons are counted only once blocking partners are deduplicated. */
   readonly comparisonsPlanned?: number;
-  /** Left rows finished so far; they finish in tasks of uneven size, in any order. */
+  /**
+   * Left rows finished so far; they finish in tasks of uneven size, in any order. Block-wise,
+   * where a task is a run of blocks rather than of rows, this is the share of the estimated work
+   * done, scaled to rowsTotal (and exactly rowsTotal at the end).
+   */
   readonly rowsDone: number;
   readonly rowsTotal: number;
 }
@@ -24,7 +28,16 @@ export interface ScoreOptions {
   readonly onProgress?: (p: ScoreProgress) => void;
   /** Aborting rejects the run with CL_CANCELLED; tasks not yet started never start. */
   readonly signal?: AbortSignal;
+  /**
+   * 'blocks' (default): block by block, each block's right members gathered into contiguous
+   * memory and scanned by the range kernel. 'rows': left row by left row with the pair-list
+   * kernel, reading partners where they lie (slower on large inputs; kept as the reference).
+   * Both give the same pairs, scores and counts; only the order within a row differs.
+   */
+  readonly strategy?: ScoreStrategy;
 }
+
+export type ScoreStrategy = 'blocks' | 'rows';
 
 export interface ScoreStats {
   /** Distinct (left, right) pairs the blocking passes generated (only j > i when self-linking). */
@@ -37,9 +50,9 @@ export interface ScoreStats {
 
 export interface ScoreResult {
   /**
-   * Pairs in left-row order; within a row in the order blocking listed the partners (pass by
-   * pass, each block in right-row order) or, with top-k, best first (ties: lower right row).
-   * The same whatever the number of workers.
+   * Pairs in left-row order; within a row by right row (strategy 'rows': in the order blocking
+   * listed the partners, pass by pass, each block in right-row order) or, with top-k, best
+   * first (ties: lower right row). The same whatever the number of workers.
    */
   readonly candidates: CandidateBuffer;
   readonly stats: ScoreStats;
@@ -56,4 +69,12 @@ export const SCORE_DEFAULTS = {
   maxTasks: 128,
   /** Least estimated work (partner visits) per task, so small runs are not cut into crumbs. */
   minTaskWork: 200_000,
+  strategy: 'blocks',
+  /**
+   * Block-wise: gather big blocks' right members in popcount order so the popcount window skips
+   * pairs. Off: on the 1M × 1M hospital × spine link (real CLKs, keyed blocks of 2–1000 records)
+   * the bound excludes 0.04 % of pairs even at floor 0.8, and sorting cost 3–5 % more CPU at
+   * floors 0.5 and 0.8 (in-process: 7.8 vs 8.1 CPU s, 4.0 vs 4.1 CPU s).
+   */
+  sortByPopcount: false,
 } as const;

@@ -14,7 +14,9 @@
  * for any minLinkFraction above 1/2, whereas single linkage would glue A to C.
  *
  * Union-find on Int32Array with union by size and path halving; each cluster's members form a
- * circular list (`next`), so links(X, Y) walks the smaller cluster's adjacency (CSR) only.
+ * circular list (`next`). links(X, Y) is counted either pair by pair (binary search in sorted
+ * CSR rows) or by walking the candidates of the cluster with fewer, whichever is cheaper, and
+ * either way stops as soon as the merge is decided.
  */
 import type { OrderedCandidates } from './order.js';
 import { type ClusterStats, LINK_FRACTION_EPSILON } from './types.js';
@@ -42,18 +44,21 @@ export function greedyCluster(
   minLinkFraction: number,
   layout?: DatasetLayout,
 ): ClusterResult {
-  const { offsets, neighbours } = adjacency(records, o);
+  const graph = adjacency(records, o);
   const parent = new Int32Array(records);
   const size = new Int32Array(records).fill(1);
   const next = new Int32Array(records);
+  // Sum of the members' degrees, per root: the cost of walking the cluster's candidates.
+  const degrees = new Uint32Array(records);
   for (let i = 0; i < records; i++) {
     parent[i] = i;
     next[i] = i;
+    degrees[i] = graph.offsets[i + 1]! - graph.offsets[i]!;
   }
   const refusedAt = new Uint8Array(records);
   // The last refusal of each root: (root, size) names a cluster exactly, since a cluster changes
   // only by merging, which grows its surviving root and retires the other for good. So a repeat
-  // of the same two clusters is refused without walking them again.
+  // of the same two clusters is refused without testing them again.
   const lastPartner = new Int32Array(records).fill(-1);
   const lastOwnSize = new Int32Array(records);
   const lastPartnerSize = new Int32Array(records);
@@ -88,9 +93,14 @@ export function greedyCluster(
     else if (sx > 1 || sy > 1) {
       if (lastPartner[x] === y && lastOwnSize[x] === sx && lastPartnerSize[x] === sy) refused = 1;
       else {
-        const links = countLinks(x, y, offsets, neighbours, next, find);
         const pairs = layout && !layout.allCompared ? comparedPairs(x, y, next, layout) : sx * sy;
-        if (links < minLinkFraction * pairs - LINK_FRACTION_EPSILON) {
+        const need = Math.max(1, Math.ceil(minLinkFraction * pairs - LINK_FRACTION_EPSILON));
+        const walk = degrees[x]! <= degrees[y]! ? x : y;
+        const enough =
+          pairs <= degrees[walk]!
+            ? enoughByPairs(x, y, o.a[k]!, o.b[k]!, need, pairs, graph, next, layout)
+            : enoughByWalk(walk, walk === x ? y : x, need, degrees[walk]!, graph, next, find);
+        if (!enough) {
           refused = 1;
           lastPartner[x] = y;
           lastOwnSize[x] = sx;
@@ -108,6 +118,7 @@ export function greedyCluster(
     // Union: y (the larger) survives; splice the two circular member lists.
     parent[x] = y;
     size[y] = sx + sy;
+    degrees[y] = degrees[y]! + degrees[x]!;
     const t = next[x]!;
     next[x] = next[y]!;
     next[y] = t;
@@ -122,22 +133,96 @@ export function greedyCluster(
   });
 }
 
-/** Candidate pairs between clusters x and y: walks x's members (the smaller cluster). */
-function countLinks(
+interface Graph {
+  /** Neighbours of r are neighbours[offsets[r], offsets[r+1]), ascending. */
+  readonly offsets: Uint32Array;
+  readonly neighbours: Uint32Array;
+}
+
+/**
+ * Whether at least `need` of the `pairs` (compared) record pairs between clusters x and y are
+ * candidates, testing each pair by binary search in the shorter sorted row: for small clusters
+ * of well-connected records (2 × 1 records, 40 candidates each) far cheaper than a walk. The
+ * candidate (ka, kb) being decided is a link already and is not looked up.
+ */
+function enoughByPairs(
   x: number,
   y: number,
-  offsets: Uint32Array,
-  neighbours: Uint32Array,
+  ka: number,
+  kb: number,
+  need: number,
+  pairs: number,
+  g: Graph,
   next: Int32Array,
-  find: (r: number) => number,
-): number {
-  let links = 0;
+  layout: DatasetLayout | undefined,
+): boolean {
+  const check = layout && !layout.allCompared ? layout : undefined;
+  let links = 1;
+  let left = pairs - 1;
+  if (links >= need) return true;
   let u = x;
   do {
-    for (let j = offsets[u]!; j < offsets[u + 1]!; j++) if (find(neighbours[j]!) === y) links++;
+    let v = y;
+    do {
+      const known = (u === ka && v === kb) || (u === kb && v === ka);
+      if (
+        !known &&
+        (!check || check.compared[check.datasetOf[u]! * check.datasets + check.datasetOf[v]!] === 1)
+      ) {
+        if (hasEdge(g, u, v) && ++links >= need) return true;
+        if (links + --left < need) return false;
+      }
+      v = next[v]!;
+    } while (v !== y);
     u = next[u]!;
   } while (u !== x);
-  return links;
+  return links >= need;
+}
+
+function hasEdge(g: Graph, u: number, v: number): boolean {
+  const { offsets, neighbours } = g;
+  let row = u;
+  let target = v;
+  if (offsets[u + 1]! - offsets[u]! > offsets[v + 1]! - offsets[v]!) {
+    row = v;
+    target = u;
+  }
+  let lo = offsets[row]!;
+  const end = offsets[row + 1]!;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (neighbours[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < end && neighbours[lo] === target;
+}
+
+/**
+ * Whether at least `need` candidates join cluster `walk` to the cluster rooted at `other`,
+ * walking walk's members' candidates (`degrees` of them), stopping once the answer is known.
+ */
+function enoughByWalk(
+  walk: number,
+  other: number,
+  need: number,
+  degrees: number,
+  g: Graph,
+  next: Int32Array,
+  find: (r: number) => number,
+): boolean {
+  const { offsets, neighbours } = g;
+  let links = 0;
+  let left = degrees;
+  let u = walk;
+  do {
+    for (let j = offsets[u]!; j < offsets[u + 1]!; j++) {
+      if (find(neighbours[j]!) === other && ++links >= need) return true;
+      if (links + --left < need) return false;
+    }
+    u = next[u]!;
+  } while (u !== walk);
+  return links >= need;
 }
 
 /** Record pairs between x and y whose datasets were compared (at most datasets² steps). */
@@ -170,22 +255,30 @@ function overlap(masks: Uint32Array, x: number, y: number, words: number): boole
   return false;
 }
 
-/** Both directions of every candidate as CSR: neighbours of r are neighbours[offsets[r], offsets[r+1]). */
-function adjacency(records: number, o: OrderedCandidates): { offsets: Uint32Array; neighbours: Uint32Array } {
+/**
+ * Both directions of every candidate as CSR with each row ascending: the rows are filled once in
+ * candidate order, then transposed (walking records in ascending order appends each neighbour
+ * in ascending order), which sorts them without a comparator.
+ */
+function adjacency(records: number, o: OrderedCandidates): Graph {
   const offsets = new Uint32Array(records + 1);
   for (let k = 0; k < o.length; k++) {
     offsets[o.a[k]! + 1]!++;
     offsets[o.b[k]! + 1]!++;
   }
   for (let r = 0; r < records; r++) offsets[r + 1]! += offsets[r]!;
-  const fill = offsets.slice(0, records);
-  const neighbours = new Uint32Array(2 * o.length);
+  let fill = offsets.slice(0, records);
+  const unsorted = new Uint32Array(2 * o.length);
   for (let k = 0; k < o.length; k++) {
     const a = o.a[k]!;
     const b = o.b[k]!;
-    neighbours[fill[a]!++] = b;
-    neighbours[fill[b]!++] = a;
+    unsorted[fill[a]!++] = b;
+    unsorted[fill[b]!++] = a;
   }
+  fill = offsets.slice(0, records);
+  const neighbours = new Uint32Array(2 * o.length);
+  for (let u = 0; u < records; u++)
+    for (let j = offsets[u]!; j < offsets[u + 1]!; j++) neighbours[fill[unsorted[j]!]!++] = u;
   return { offsets, neighbours };
 }
 
