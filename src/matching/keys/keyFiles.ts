@@ -67,6 +67,5 @@ export function keyFileSource(keysDir: string): KeySource {
       const held = readKeyFile(keyFilePath(keysDir, dataset));
       return refs.map((r) => held.get(r));
     },
-    keyAges: () => new Map(),
   };
 }

@@ -38,7 +38,6 @@ export interface LinkInput {
 export interface KeySource {
   /** Keys each record held before this run (aligned with refs). */
   existingKeys(dataset: string, refs: readonly string[]): (string | undefined)[];
-  keyAges(keys: Iterable<string>): Map<string, number>;
 }
 
 export interface LinkRunRequest {
@@ -171,14 +170,7 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
   checkAbort();
   const keys = await timed('keys', () => {
     const existing = datasets.map((d) => request.keySource?.existingKeys(d.name, d.refs) ?? []);
-    const held = new Set<string>();
-    for (const e of existing) for (const k of e) if (k !== undefined) held.add(k);
-    return assignLinkageKeys({
-      clusterOf: solved.clusterOf,
-      clusterCount: solved.clusterCount,
-      existing,
-      keyAge: request.keySource?.keyAges(held) ?? new Map(),
-    });
+    return assignLinkageKeys({ clusterOf: solved.clusterOf, clusterCount: solved.clusterCount, existing });
   });
 
   return {
@@ -219,22 +211,23 @@ function solve(
   scored: readonly Omit<PairResult, 'links' | 'linksAtFloor'>[],
   candidateSets: readonly CandidateArrays[],
 ): Solved {
-  // Greedy links at the floor: their scores are what the threshold is chosen from, and the
-  // links at any threshold t ≥ floor are exactly those scoring ≥ t.
-  const atFloor = scored.map((s, k) => {
-    const opts = {
-      leftCount: datasets[s.left]!.store.count,
-      rightCount: datasets[s.right]!.store.count,
-      threshold: options.floor,
-    };
-    return options.mode === 'many-to-one'
-      ? manyToOne(candidateSets[k]!, opts)
-      : oneToOne(candidateSets[k]!, opts);
-  });
+  // Greedy links at the floor: the links at any threshold t ≥ floor are exactly those scoring
+  // ≥ t. The threshold model describes one-to-one links (a record's best rival samples what a
+  // false link scores), so in many-to-one mode it is fitted on the one-to-one solution.
+  const bipartite = scored.map((s) => ({
+    leftCount: datasets[s.left]!.store.count,
+    rightCount: datasets[s.right]!.store.count,
+    threshold: options.floor,
+  }));
+  const oneToOneAtFloor = scored.map((_, k) => oneToOne(candidateSets[k]!, bipartite[k]!));
+  const atFloor =
+    options.mode === 'many-to-one'
+      ? scored.map((_, k) => manyToOne(candidateSets[k]!, bipartite[k]!))
+      : oneToOneAtFloor;
   const { fullModel: _model, ...threshold } = decideThreshold(
     scored.map((s, k) => ({
       candidates: candidateSets[k]!,
-      links: atFloor[k]!,
+      links: oneToOneAtFloor[k]!,
       leftCount: datasets[s.left]!.store.count,
       rightCount: datasets[s.right]!.store.count,
     })),

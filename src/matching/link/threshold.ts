@@ -7,6 +7,7 @@
  * ± 0.05 that reviewers ask for.
  */
 
+import * as fs from 'node:fs';
 import type { CandidateArrays, Links } from '../solve/types.js';
 import {
   chooseThreshold,
@@ -59,6 +60,21 @@ export function decideThreshold(
     at += e.links.length;
     leftCount += e.leftCount;
     rightCount += e.rightCount;
+  }
+  if (process.env.CL_THR_DUMP) {
+    const d = process.env.CL_THR_DUMP;
+    fs.mkdirSync(d, { recursive: true });
+    const e0 = evidence[0]!;
+    const r0 = runnerUps(e0.candidates, e0.links, e0.leftCount, e0.rightCount);
+    const w = (n: string, a: ArrayBufferView & { byteLength: number }) => fs.writeFileSync(`${d}/${n}`, Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    w('left.u32', e0.links.left.subarray(0, e0.links.length));
+    w('right.u32', e0.links.right.subarray(0, e0.links.length));
+    w('score.f64', e0.links.score.subarray(0, e0.links.length));
+    w('lru.f64', r0.left); w('rru.f64', r0.right);
+    w('ca.u32', e0.candidates.aIndex.subarray(0, e0.candidates.length));
+    w('cb.u32', e0.candidates.bIndex.subarray(0, e0.candidates.length));
+    w('cs.f64', e0.candidates.score.subarray(0, e0.candidates.length));
+    fs.writeFileSync(`${d}/meta.json`, JSON.stringify({ leftCount: e0.leftCount, rightCount: e0.rightCount }));
   }
   const choice = chooseThreshold({
     scores,
