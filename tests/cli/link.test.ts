@@ -16,44 +16,48 @@ beforeAll(() => {
   writeFileSync(secretFile, 'link test secret\n');
   const gen = runCli(['generate', '--people', '3000', '--seed', '11', '--out', dir]);
   expect(gen.status, gen.stderr).toBe(0);
-  for (const name of ['spine', 'hospital', 'registry']) {
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      join(dir, `${name}.csv`),
-      '--output',
-      join(dir, `${name}.ndjson`),
-      '--max-rejects',
-      '1000',
-      '--workers',
-      '0',
-    ]);
-    expect(r.status, r.stderr).toBe(0);
-  }
+  for (const name of ['spine', 'hospital', 'registry']) encode(`${name}.csv`, secretFile, `${name}.ndjson`);
   personOf = new Map(
     readCsv(join(dir, 'truth.csv')).rows.map(([person, dataset, ref]) => [`${dataset}:${ref}`, person!]),
   );
 }, 120_000);
 
-function link(out: string, ...extra: string[]) {
+/** `cohortlink encode --schema uk` of a generated CSV in the test folder. */
+function encode(csv: string, secret: string, output: string): void {
+  const r = runCli([
+    'encode',
+    '--schema',
+    'uk',
+    '--secret-file',
+    secret,
+    '--input',
+    join(dir, csv),
+    '--output',
+    join(dir, output),
+    '--max-rejects',
+    '1000',
+    '--workers',
+    '0',
+  ]);
+  expect(r.status, r.stderr).toBe(0);
+}
+
+/** `cohortlink link` of an encodings file in the test folder to the spine, into `out`. */
+function linkToSpine(left: string, out: string, ...extra: string[]) {
   return runCli([
     'link',
     '--left',
-    join(dir, 'hospital.ndjson'),
+    left.includes('/') ? left : join(dir, left),
     '--right',
     join(dir, 'spine.ndjson'),
     '--output',
     join(out, 'links.csv'),
-    '--mode',
-    'many-to-one',
-    '--workers',
-    '1',
     ...extra,
   ]);
+}
+
+function link(out: string) {
+  return linkToSpine('hospital.ndjson', out, '--mode', 'many-to-one', '--workers', '1');
 }
 
 function keysOf(path: string): Map<string, string> {
@@ -104,24 +108,22 @@ describe('cohortlink link (CLI)', () => {
     expect(readFileSync(join(out, 'spine.keys.csv'), 'utf8')).toBe(first);
     expect(readFileSync(join(out, 'hospital.keys.csv'), 'utf8')).toBe(firstHospital);
 
-    const r = runCli([
-      'link',
-      '--left',
-      join(dir, 'registry.ndjson'),
-      '--right',
-      join(dir, 'spine.ndjson'),
-      '--output',
-      join(out, 'registry-links.csv'),
+    const regOut = join(out, 'registry');
+    const r = linkToSpine(
+      'registry.ndjson',
+      regOut,
       '--mode',
       'many-to-one',
       '--workers',
       '0',
-    ]);
+      '--keys-dir',
+      out,
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(out, 'spine.keys.csv'), 'utf8')).toBe(first);
     const spineKeys = keysOf(join(out, 'spine.keys.csv'));
     const registryKeys = keysOf(join(out, 'registry.keys.csv'));
-    const links = readCsv(join(out, 'registry-links.csv')).rows;
+    const links = readCsv(join(regOut, 'links.csv')).rows;
     expect(links.length).toBeGreaterThan(1000);
     for (const [l, rr] of links) expect(registryKeys.get(l!)).toBe(spineKeys.get(rr!));
   });
@@ -129,32 +131,9 @@ describe('cohortlink link (CLI)', () => {
   it('refuses encodings made with another secret, naming the mismatch, and writes nothing', () => {
     const other = join(dir, 'other-secret.txt');
     writeFileSync(other, 'a different secret\n');
-    const enc = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      other,
-      '--input',
-      join(dir, 'registry.csv'),
-      '--output',
-      join(dir, 'registry-other.ndjson'),
-      '--max-rejects',
-      '1000',
-      '--workers',
-      '0',
-    ]);
-    expect(enc.status, enc.stderr).toBe(0);
+    encode('registry.csv', other, 'registry-other.ndjson');
     const out = tempDir('cohortlink-link-out-');
-    const r = runCli([
-      'link',
-      '--left',
-      join(dir, 'registry-other.ndjson'),
-      '--right',
-      join(dir, 'spine.ndjson'),
-      '--output',
-      join(out, 'links.csv'),
-    ]);
+    const r = linkToSpine('registry-other.ndjson', out);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/different secret/);
     expect(readdirSync(out)).toEqual([]);
@@ -166,15 +145,7 @@ describe('cohortlink link (CLI)', () => {
     const broken = join(dir, 'broken.ndjson');
     writeFileSync(broken, lines.join('\n'));
     const out = tempDir('cohortlink-link-out-');
-    const r = runCli([
-      'link',
-      '--left',
-      broken,
-      '--right',
-      join(dir, 'spine.ndjson'),
-      '--output',
-      join(out, 'links.csv'),
-    ]);
+    const r = linkToSpine(broken, out);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/line 6/);
     expect(existsSync(join(out, 'links.csv'))).toBe(false);
@@ -205,5 +176,80 @@ describe('cohortlink link (CLI)', () => {
     const mixed = [...keyPeople.values()].filter((s) => s.size > 1).length;
     expect(mixed / keyPeople.size).toBeLessThan(0.01);
     expect(keyPeople.size).toBeLessThan(keys.length); // some duplicates were merged
+  });
+
+  it('evaluate reports the same precision and recall as the run, and sweeps the threshold from --scores', () => {
+    const out = tempDir('cohortlink-link-out-');
+    const truth = join(dir, 'truth.csv');
+    const r = linkToSpine(
+      'hospital.ndjson',
+      out,
+      '--mode',
+      'many-to-one',
+      '--scores',
+      join(out, 'floor.csv'),
+      '--truth',
+      truth,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(out, 'links.summary.json'), 'utf8'));
+    expect(run.evaluation[0].pairCompleteness).toBeGreaterThan(0.99);
+    const e = runCli([
+      'evaluate',
+      '--links',
+      join(out, 'links.csv'),
+      '--truth',
+      truth,
+      '--scores',
+      join(out, 'floor.csv'),
+      '--json',
+    ]);
+    expect(e.status, e.stderr).toBe(0);
+    const report = JSON.parse(e.stdout);
+    expect(report.links.precision).toBeCloseTo(run.evaluation[0].precision, 10);
+    expect(report.links.recall).toBeCloseTo(run.evaluation[0].recall, 10);
+    // At the run's own threshold the sweep of the floor links reproduces the links file.
+    const at = report.sweep.find((s: { threshold: number }) => s.threshold >= run.threshold.threshold);
+    expect(at.links).toBeLessThanOrEqual(report.links.links);
+    expect(report.bestThreshold.f1).toBeGreaterThanOrEqual(report.links.f1 - 1e-12);
+    const bad = runCli(['evaluate', '--links', truth, '--truth', truth]);
+    expect(bad.status).toBe(3);
+    expect(bad.stderr).toMatch(/left_ref,right_ref,score/);
+  });
+
+  it('links three datasets at once without putting two records of one dataset in a person', () => {
+    const out = tempDir('cohortlink-link-out-');
+    const r = runCli([
+      'link',
+      '--mode',
+      'multi',
+      ...['spine', 'hospital', 'registry'].flatMap((n) => ['--input', join(dir, `${n}.ndjson`)]),
+      '--output',
+      join(out, 'links.csv'),
+      '--workers',
+      '0',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    let people = 0;
+    let correct = 0;
+    const keyDatasets = new Map<string, Set<string>>();
+    for (const name of ['spine', 'hospital', 'registry'])
+      for (const [, key] of readCsv(join(out, `${name}.keys.csv`)).rows) {
+        const seen = keyDatasets.get(key!) ?? new Set();
+        expect(seen.has(name)).toBe(false);
+        seen.add(name);
+        keyDatasets.set(key!, seen);
+      }
+    // Most hospital and registry records share their spine record's key.
+    const spineKey = new Map(
+      readCsv(join(out, 'spine.keys.csv')).rows.map(([ref, key]) => [personOf.get(`spine:${ref}`)!, key!]),
+    );
+    for (const [ref, key] of readCsv(join(out, 'registry.keys.csv')).rows) {
+      const person = personOf.get(`registry:${ref}`)!;
+      if (!spineKey.has(person)) continue;
+      people++;
+      if (spineKey.get(person) === key) correct++;
+    }
+    expect(correct / people).toBeGreaterThan(0.95);
   });
 });

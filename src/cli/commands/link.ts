@@ -99,7 +99,9 @@ export function registerLink(program: Command): void {
         blocking: o.blocking as LinkOptionsInput['blocking'],
         workers: o.workers,
         ...(o.floor !== undefined ? { floor: parseUnit(o.floor, '--floor') } : {}),
-        ...(o.lshThreshold !== undefined ? { lshThreshold: parseUnit(o.lshThreshold, '--lsh-threshold') } : {}),
+        ...(o.lshThreshold !== undefined
+          ? { lshThreshold: parseUnit(o.lshThreshold, '--lsh-threshold') }
+          : {}),
         ...(o.blockKeys !== undefined ? { blockKeys: o.blockKeys.split(',').map((s) => s.trim()) } : {}),
         ...(o.maxBlockPairs !== undefined ? { maxBlockPairs: o.maxBlockPairs } : {}),
         ...(o.topK !== undefined ? { topK: o.topK } : {}),
@@ -142,11 +144,17 @@ export async function executeLink(
     bar?.update(p.done);
   };
   // Output folders exist (or are made) before the work, not after.
-  for (const d of new Set([dirname(x.output), x.keysDir, ...(x.scores !== undefined ? [dirname(x.scores)] : [])]))
+  for (const d of new Set([
+    dirname(x.output),
+    x.keysDir,
+    ...(x.scores !== undefined ? [dirname(x.scores)] : []),
+  ]))
     try {
       mkdirSync(d, { recursive: true });
     } catch (err) {
-      throw new CohortlinkError('CL_OUTPUT_UNWRITABLE', `cannot create the output folder ${d}`, [], { cause: err });
+      throw new CohortlinkError('CL_OUTPUT_UNWRITABLE', `cannot create the output folder ${d}`, [], {
+        cause: err,
+      });
     }
   try {
     const result = await runLink({

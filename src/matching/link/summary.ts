@@ -44,7 +44,10 @@ export function runSummary(result: LinkRunResult) {
       rightUnlinked: p.links.rightUnlinked,
     })),
     people: result.clusterCount,
-    clusters: result.clusterStats,
+    clusters:
+      result.clusterStats === null
+        ? null
+        : { ...result.clusterStats, sizeCounts: Array.from(result.clusterStats.sizeCounts) },
     keys: result.keyStats,
     timings: result.timings,
   };
