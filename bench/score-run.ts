@@ -2,9 +2,9 @@ import { benchScore, printScoreResult } from './score.js';
 
 /**
  * node dist/bench/score-run.js [--left N] [--right N] [--passes P] [--block B] [--floor t]
- * [--workers 0,1,2] [--repeats r] [--ordered] [--skewed] [--topk k] [--strategies blocks,rows]:
- * the scoring-stage table on its own. `--skewed --passes 4` looks like keyed blocking of real
- * data (power-law block sizes, true pairs found by every pass).
+ * [--workers 0,1,2] [--repeats r] [--ordered] [--skewed] [--topk k]: the scoring-stage table
+ * on its own. `--skewed --passes 4` looks like keyed blocking of real data (power-law block
+ * sizes, true pairs found by every pass).
  */
 const args = process.argv.slice(2);
 const num = (flag: string) => {
@@ -23,9 +23,6 @@ printScoreResult(
     ordered: args.includes('--ordered'),
     skewed: args.includes('--skewed'),
     topK: num('--topk'),
-    strategies: args.includes('--strategies')
-      ? (args[args.indexOf('--strategies') + 1]!.split(',') as ('blocks' | 'rows')[])
-      : undefined,
     workers: w >= 0 ? args[w + 1]!.split(',').map(Number) : undefined,
   }),
 );

@@ -1,16 +1,16 @@
 import { performance } from 'node:perf_hooks';
+import { buildPass } from '../src/blocking/blockPass.js';
 import type { BlockIndex, BlockPass } from '../src/blocking/types.js';
 import { CandidateBuffer, FilterStore, selectKernel, type WasmArena } from '../src/matching/kernel/index.js';
 import { closeScorePool, scoreCandidates } from '../src/matching/score/index.js';
-import type { ScoreStrategy } from '../src/matching/score/types.js';
 
 /**
  * Scoring-stage throughput: nLeft × nRight random 1024-bit filters (a quarter, three eighths or
  * half of the bits set, so the popcount bound has something to cut; every 100th right record a
  * near copy of a left one, blocked with it), a synthetic block index of `passes` passes with
  * blocks of about `blockSize` records, scored at `floor`. Reports comparisons per second of the
- * whole stage in-process and on 1 and 2 worker threads, of the bare pair-list kernel over the
- * same partner lists, and of the range kernel (all pairs of a slice) on the same filters.
+ * whole stage in-process and on 1 and 2 worker threads, and of the bare range kernel (all pairs
+ * of a slice) on the same filters.
  */
 export interface ScoreBenchOptions {
   readonly nLeft?: number;
@@ -38,8 +38,6 @@ export interface ScoreBenchOptions {
   readonly skewed?: boolean;
   /** Top k per left row (none: keep every pair over the floor). */
   readonly topK?: number;
-  /** Strategies to time the whole stage with. */
-  readonly strategies?: readonly ScoreStrategy[];
 }
 
 export interface ScoreBenchRow {
@@ -53,14 +51,13 @@ export interface ScoreBenchRow {
 }
 
 export interface ScoreBenchResult {
-  readonly setup: Required<Omit<ScoreBenchOptions, 'workers' | 'topK' | 'strategies'>> & {
+  readonly setup: Required<Omit<ScoreBenchOptions, 'workers' | 'topK'>> & {
     readonly workers: readonly number[];
     readonly topK: number | undefined;
-    readonly strategies: readonly ScoreStrategy[];
   };
   readonly candidatePairs: number;
   readonly rows: ScoreBenchRow[];
-  /** 2-worker over 1-worker throughput of the first strategy, when both ran. */
+  /** 2-worker over 1-worker throughput, when both ran. */
   readonly scaling?: number;
   readonly agree: boolean;
   readonly peakRssMiB: number;
@@ -101,38 +98,10 @@ function fill(store: FilterStore, next: () => number): void {
   }
 }
 
-function shared(n: number): ArrayBuffer {
-  return new SharedArrayBuffer(4 * n) as unknown as ArrayBuffer;
-}
-
-/** A pass: records put in random blocks of ~blockSize, right side as CSR (the builder's layout). */
-function makePass(p: number, leftKey: Int32Array, rightKey: Int32Array, blocks: number): BlockPass {
-  const rightOffsets = new Uint32Array(shared(blocks + 1));
-  for (let j = 0; j < rightKey.length; j++) rightOffsets[rightKey[j]! + 1]!++;
-  for (let b = 0; b < blocks; b++) rightOffsets[b + 1]! += rightOffsets[b]!;
-  const at = rightOffsets.slice(0, blocks);
-  const rightMembers = new Uint32Array(shared(rightKey.length));
-  for (let j = 0; j < rightKey.length; j++) rightMembers[at[rightKey[j]!]!++] = j;
-  const leftBlock = new Int32Array(shared(leftKey.length));
-  leftBlock.set(leftKey);
-  const leftOffsets = new Uint32Array(shared(blocks + 1));
-  for (let i = 0; i < leftKey.length; i++) if (leftKey[i]! >= 0) leftOffsets[leftKey[i]! + 1]!++;
-  for (let b = 0; b < blocks; b++) leftOffsets[b + 1]! += leftOffsets[b]!;
-  const lat = leftOffsets.slice(0, blocks);
-  const leftMembers = new Uint32Array(shared(leftOffsets[blocks]!));
-  for (let i = 0; i < leftKey.length; i++) if (leftKey[i]! >= 0) leftMembers[lat[leftKey[i]!]!++] = i;
-  const rightBlock = new Int32Array(shared(rightKey.length));
-  rightBlock.set(rightKey);
-  return {
-    name: `bench${p}`,
-    kind: 'key',
-    leftBlock,
-    rightOffsets,
-    rightMembers,
-    leftOffsets,
-    leftMembers,
-    rightBlock,
-  };
+/** A pass of blocks as the real builder makes them, uncapped. */
+function makePass(p: number, leftIds: Int32Array, rightIds: Int32Array, blocks: number): BlockPass {
+  const input = { name: `bench${p}`, kind: 'key' as const, leftIds, rightIds, blocks };
+  return buildPass({ ...input, selfLink: false, maxBlockPairs: Number.POSITIVE_INFINITY }).pass;
 }
 
 export function makeScoreInput(setup: typeof DEFAULTS) {
@@ -200,7 +169,6 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
     skewed: options.skewed ?? DEFAULTS.skewed,
     workers: options.workers ?? [0, 1, 2],
     topK: options.topK,
-    strategies: options.strategies ?? (['blocks', 'rows'] as const),
   };
   const { left, right, index } = makeScoreInput(setup);
   const rows: ScoreBenchRow[] = [];
@@ -209,18 +177,14 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
   let agree = true;
 
   // The whole stage, worker counts alternating so background load hits them alike.
-  const best = new Map<string, ScoreBenchRow>();
+  const best = new Map<number, ScoreBenchRow>();
   let firstKept: number | undefined;
-  const runs = setup.strategies.flatMap((strategy) =>
-    setup.workers.map((workers) => ({ strategy, workers })),
-  );
   for (let r = 0; r < setup.repeats; r++) {
-    for (const { strategy, workers } of runs) {
+    for (const workers of setup.workers) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const res = await scoreCandidates(index, left, right, setup.floor, {
         workers,
-        strategy,
         ...(setup.topK === undefined ? {} : { topK: setup.topK }),
       });
       const seconds = (performance.now() - t0) / 1000;
@@ -230,80 +194,51 @@ export async function benchScore(options: ScoreBenchOptions = {}): Promise<Score
       firstKept ??= res.stats.kept;
       agree &&= res.stats.kept === firstKept;
       const row = {
-        name: `${strategy}, ${workers === 0 ? 'in-process' : `${workers} worker${workers > 1 ? 's' : ''}`}`,
+        name: workers === 0 ? 'in-process' : `${workers} worker${workers > 1 ? 's' : ''}`,
         comparisons: res.stats.comparisons,
         kept: res.stats.kept,
         seconds,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         comparisonsPerSecond: res.stats.comparisons / seconds,
       };
-      const key = `${strategy}:${workers}`;
-      const old = best.get(key);
-      if (old === undefined || seconds < old.seconds) best.set(key, row);
+      const old = best.get(workers);
+      if (old === undefined || seconds < old.seconds) best.set(workers, row);
     }
   }
-  rows.push(...runs.map((x) => best.get(`${x.strategy}:${x.workers}`)!));
+  rows.push(...setup.workers.map((workers) => best.get(workers)!));
 
-  // The bare pair-list kernel over the first 20,000 left rows' deduplicated partners (built
-  // outside the clock), and the range kernel over a slice of the same filters.
+  // The bare range kernel over a slice of the same filters.
   const kernel = selectKernel('wasm');
-  const n = Math.min(20_000, setup.nLeft);
-  const seen = new Int32Array(setup.nRight).fill(-1);
-  const list: number[] = [];
-  const offsets = new Uint32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    for (const p of index.passes) {
-      const b = p.leftBlock[i]!;
-      if (b < 0) continue;
-      for (let m = p.rightOffsets[b]!; m < p.rightOffsets[b + 1]!; m++) {
-        const j = p.rightMembers[m]!;
-        if (seen[j] !== i) list.push(j);
-        seen[j] = i;
-      }
-    }
-    offsets[i + 1] = list.length;
-  }
-  const batch = {
-    rows: Uint32Array.from({ length: n }, (_, i) => i),
-    offsets,
-    segments: n,
-    list: Uint32Array.from(list),
-  };
   const out = new CandidateBuffer();
-  kernel.compareLists(left, right, { ...batch, segments: Math.min(n, 200) }, setup.floor, out); // warm-up
-  const time = (name: string, f: () => number): void => {
-    let bestSeconds = Number.POSITIVE_INFINITY;
-    let cpuSeconds = 0;
-    let comparisons = 0;
-    for (let r = 0; r < setup.repeats + 1; r++) {
-      out.clear();
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      comparisons = f();
-      const seconds = (performance.now() - t0) / 1000;
-      if (seconds < bestSeconds) {
-        const cpu = process.cpuUsage(c0);
-        cpuSeconds = (cpu.user + cpu.system) / 1e6;
-      }
-      bestSeconds = Math.min(bestSeconds, seconds);
-    }
-    rows.push({
-      name,
-      comparisons,
-      kept: out.length,
-      seconds: bestSeconds,
-      cpuSeconds,
-      comparisonsPerSecond: comparisons / bestSeconds,
-    });
-  };
-  time('pair-list kernel, 1 thread', () => kernel.compareLists(left, right, batch, setup.floor, out));
   const aRows = Math.min(200, setup.nLeft);
   const bRows = Math.min(20_000, setup.nRight);
   kernel.compare(left, 0, 16, right, 0, bRows, setup.floor, out); // warm-up
-  time('range kernel, 1 thread', () => kernel.compare(left, 0, aRows, right, 0, bRows, setup.floor, out));
+  let bestSeconds = Number.POSITIVE_INFINITY;
+  let cpuSeconds = 0;
+  let comparisons = 0;
+  for (let r = 0; r < setup.repeats + 1; r++) {
+    out.clear();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    comparisons = kernel.compare(left, 0, aRows, right, 0, bRows, setup.floor, out);
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds < bestSeconds) {
+      const cpu = process.cpuUsage(c0);
+      cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    }
+    bestSeconds = Math.min(bestSeconds, seconds);
+  }
+  rows.push({
+    name: 'range kernel, 1 thread',
+    comparisons,
+    kept: out.length,
+    seconds: bestSeconds,
+    cpuSeconds,
+    comparisonsPerSecond: comparisons / bestSeconds,
+  });
 
-  const one = best.get(`${setup.strategies[0]}:1`);
-  const two = best.get(`${setup.strategies[0]}:2`);
+  const one = best.get(1);
+  const two = best.get(2);
   await closeScorePool();
   return {
     setup,

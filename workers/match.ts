@@ -3,7 +3,7 @@ import type { ScoreTask } from '../src/matching/score/shared.js';
 import { runScoreTask } from '../src/matching/score/task.js';
 
 /**
- * Piscina entry point for the scoring stage. A task is a range of left rows of one run; the
+ * Piscina entry point for the scoring stage. A task is a run of blocks of one scoring run; the
  * filters (shared WASM memory) and block index (SharedArrayBuffers) arrive without a copy, and
  * the candidates go back by transfer.
  */

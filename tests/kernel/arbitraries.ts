@@ -24,28 +24,52 @@ export type FilterSpec =
   | { kind: 'copy'; of: number }
   | { kind: 'near'; of: number; flips: number; seed: number };
 
-const filterSpec: fc.Arbitrary<FilterSpec> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      kind: fc.constant('random' as const),
-      density: fc.double({ min: 0, max: 1, noNaN: true }),
-      seed: fc.integer(),
-    }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'empty' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'full' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('copy' as const), of: fc.nat() }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('near' as const),
-      of: fc.nat(),
-      flips: fc.integer({ min: 1, max: 12 }),
-      seed: fc.integer(),
-    }),
-  },
-);
+export interface FilterSpecWeights {
+  readonly random?: number;
+  readonly empty?: number;
+  readonly full?: number;
+  readonly copy?: number;
+  readonly near?: number;
+}
+
+/**
+ * Filter specs drawn with these weights (a kind left out or weighted 0 is never drawn), random
+ * densities in `density` and near-copies with 1 to `maxFlips` flipped bits.
+ */
+export function filterSpecArb(
+  weights: FilterSpecWeights,
+  density: { min: number; max: number } = { min: 0, max: 1 },
+  maxFlips = 12,
+): fc.Arbitrary<FilterSpec> {
+  const kinds: { weight: number; arbitrary: fc.Arbitrary<FilterSpec> }[] = [
+    {
+      weight: weights.random ?? 0,
+      arbitrary: fc.record({
+        kind: fc.constant('random' as const),
+        density: fc.double({ ...density, noNaN: true }),
+        seed: fc.integer(),
+      }),
+    },
+    { weight: weights.empty ?? 0, arbitrary: fc.constant({ kind: 'empty' as const }) },
+    { weight: weights.full ?? 0, arbitrary: fc.constant({ kind: 'full' as const }) },
+    {
+      weight: weights.copy ?? 0,
+      arbitrary: fc.record({ kind: fc.constant('copy' as const), of: fc.nat() }),
+    },
+    {
+      weight: weights.near ?? 0,
+      arbitrary: fc.record({
+        kind: fc.constant('near' as const),
+        of: fc.nat(),
+        flips: fc.integer({ min: 1, max: maxFlips }),
+        seed: fc.integer(),
+      }),
+    },
+  ];
+  return fc.oneof(...kinds.filter((k) => k.weight > 0));
+}
+
+const filterSpec = filterSpecArb({ random: 5, empty: 1, full: 1, copy: 2, near: 3 });
 
 /** Mulberry32: a tiny seeded generator, so a spec always builds the same bits. */
 export function rng(seed: number): () => number {

@@ -1,9 +1,9 @@
 /**
- * The block-wise scoring path against the row-wise one and the brute-force scorer: same pairs,
- * scores and counts on random stores and random indexes built by the real pass builder (so
- * with overlapping passes, keyless records and capped blocks), self-linking or not, with and
- * without top-k, sorted or unsorted gathering, any task count; plus the task plan, the final
- * row ordering and the index checks the path depends on.
+ * Block-wise scoring against the brute-force scorer: same pairs, scores and counts on random
+ * stores and random indexes built by the real pass builder (so with overlapping passes, keyless
+ * records and capped blocks), self-linking or not, with and without top-k, sorted or unsorted
+ * gathering, any task count; plus the task plan, the final row ordering and the index checks
+ * scoring depends on.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,29 +13,10 @@ import { CandidateBuffer, FilterStore, WasmArena } from '../../src/matching/kern
 import { planBlockTasks } from '../../src/matching/score/blockPlan.js';
 import { scoreCandidates } from '../../src/matching/score/index.js';
 import { orderByRow } from '../../src/matching/score/rowOrder.js';
-import { buildFilters, type FilterSpec } from '../kernel/arbitraries.js';
+import { buildFilters, filterSpecArb } from '../kernel/arbitraries.js';
 import { asScored, bruteForce, buildIndex } from './helpers.js';
 
-const spec: fc.Arbitrary<FilterSpec> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      kind: fc.constant('random' as const),
-      density: fc.double({ min: 0.05, max: 0.7, noNaN: true }),
-      seed: fc.integer(),
-    }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'empty' as const }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant('near' as const),
-      of: fc.nat(),
-      flips: fc.integer({ min: 1, max: 30 }),
-      seed: fc.integer(),
-    }),
-  },
-);
+const spec = filterSpecArb({ random: 5, empty: 1, near: 4 }, { min: 0.05, max: 0.7 }, 30);
 
 /** An index from per-pass block ids through the real builder: capping as in production. */
 function realIndex(
@@ -95,39 +76,24 @@ const caseArb = fc
   });
 
 describe('block-wise scoring', () => {
-  it('equals the row-wise path and the brute-force scorer, counts included', async () => {
+  it('equals the brute-force scorer, counts included', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async (x) => {
         const tuning = { workers: 0, tasks: x.tasks, sortByPopcount: x.sortByPopcount };
-        const blocks = await scoreCandidates(x.index, x.left, x.right, x.floor, {
-          ...tuning,
-          strategy: 'blocks',
-        });
-        const rows = await scoreCandidates(x.index, x.left, x.right, x.floor, {
-          ...tuning,
-          strategy: 'rows',
-        });
-        const brute = bruteForce(x.index, x.left, x.right, x.floor);
-        // Block-wise output is already in (left row, right row) order: compared without re-sorting.
-        expect(asScored(blocks, false)).toEqual(brute);
-        expect(asScored(rows, true)).toEqual(brute);
+        const blocks = await scoreCandidates(x.index, x.left, x.right, x.floor, tuning);
+        // The output is already in (left row, right row) order: compared without re-sorting.
+        expect(asScored(blocks, false)).toEqual(bruteForce(x.index, x.left, x.right, x.floor));
       }),
       { numRuns: 250 },
     );
   });
 
-  it('with top-k equals the row-wise path and the brute-force scorer', async () => {
+  it('with top-k equals the brute-force scorer', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, fc.integer({ min: 1, max: 5 }), async (x, k) => {
         const tuning = { workers: 0, tasks: x.tasks, sortByPopcount: x.sortByPopcount, topK: k };
         const blocks = await scoreCandidates(x.index, x.left, x.right, x.floor, tuning);
-        const rows = await scoreCandidates(x.index, x.left, x.right, x.floor, {
-          ...tuning,
-          strategy: 'rows',
-        });
-        const brute = bruteForce(x.index, x.left, x.right, x.floor, k);
-        expect(asScored(blocks, false)).toEqual(brute);
-        expect(asScored(rows, false)).toEqual(brute);
+        expect(asScored(blocks, false)).toEqual(bruteForce(x.index, x.left, x.right, x.floor, k));
       }),
       { numRuns: 150 },
     );
@@ -157,40 +123,7 @@ describe('block-wise scoring', () => {
     );
   });
 
-  it('counts a pair found by several passes once (a hand-checked case)', async () => {
-    const f = (byte: number) => new Uint8Array(8).fill(byte);
-    const left = FilterStore.fromBytes([f(0xff), f(0x0f), f(0)]);
-    const right = FilterStore.fromBytes([f(0xff), f(0xfe), f(0x0f), f(0xf0)]);
-    const index = buildIndex(
-      [
-        [5, 5, -1],
-        [7, -1, -1],
-        [5, 5, 5],
-      ],
-      [
-        [5, 5, 5, -1],
-        [-1, 7, -1, 7],
-        [5, -1, -1, 5],
-      ],
-    );
-    // Pass 2 repeats (0,0), (1,0) and adds (0,3) again and (2,0), (2,3), (1,3).
-    const r = await scoreCandidates(index, left, right, 0, { workers: 0, sortByPopcount: true });
-    expect(asScored(r, false).pairs.map((p) => p.split(' ').slice(0, 2).join(' '))).toEqual([
-      '0 0',
-      '0 1',
-      '0 2',
-      '0 3',
-      '1 0',
-      '1 1',
-      '1 2',
-      '1 3',
-      '2 0',
-      '2 3',
-    ]);
-    expect(r.stats.candidatePairs).toBe(10);
-  });
-
-  it('gives the same result with 0, 1 and 2 workers, and as the row-wise path, on a larger self-link', async () => {
+  it('gives the same result with 0, 1 and 2 workers, and as the brute-force scorer, on a larger self-link', async () => {
     const n = 300;
     const arena = new WasmArena();
     const bytes = Array.from({ length: n }, (_, i) =>
@@ -204,29 +137,20 @@ describe('block-wise scoring', () => {
       runs.push(
         asScored(await scoreCandidates(index, store, store, 0.3, { workers, tasks: 7, topK: 3 }), false),
       );
-    const rows = asScored(
-      await scoreCandidates(index, store, store, 0.3, { workers: 0, topK: 3, strategy: 'rows' }),
-      false,
-    );
     expect(runs[0]!.stats.kept).toBeGreaterThan(100);
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
-    expect(runs[0]).toEqual(rows);
+    expect(runs[0]).toEqual(bruteForce(index, store, store, 0.3, 3));
   });
 
-  it('refuses an unknown strategy and an index whose two sides disagree', async () => {
+  it('refuses an index whose two sides disagree', async () => {
     const s = FilterStore.fromBytes([new Uint8Array(8), new Uint8Array(8)]);
     const ok = buildIndex([[0, 0]], [[0, 0]]);
-    await expect(
-      scoreCandidates(ok, s, s, 0.5, { strategy: 'pairs' as unknown as 'rows' }),
-    ).rejects.toMatchObject({ code: 'CL_USAGE' });
     const p = ok.passes[0]!;
     const twice = { ...ok, passes: [{ ...p, leftMembers: new Uint32Array([0, 0]) }] };
     await expect(scoreCandidates(twice, s, s, 0.5)).rejects.toThrow(/listed twice/);
     const wrongBlock = { ...ok, passes: [{ ...p, rightBlock: new Int32Array([0, -1]) }] };
     await expect(scoreCandidates(wrongBlock, s, s, 0.5)).rejects.toMatchObject({ code: 'CL_USAGE' });
-    // The row-wise path does not read the block-wise arrays.
-    await expect(scoreCandidates(wrongBlock, s, s, 0.5, { strategy: 'rows' })).resolves.toBeDefined();
   });
 });
 

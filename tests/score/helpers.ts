@@ -17,51 +17,34 @@ export function buildIndex(
     const rk = rightKeys[p]!;
     const ids = new Map<number, number>();
     for (const k of [...lk, ...rk]) if (k >= 0 && !ids.has(k)) ids.set(k, ids.size);
-    const leftBlock = alloc(Int32Array, lk.length);
-    lk.forEach((k, i) => {
-      leftBlock[i] = k >= 0 ? ids.get(k)! : -1;
-    });
-    const rightOffsets = alloc(Uint32Array, ids.size + 1);
-    for (const k of rk) if (k >= 0) rightOffsets[ids.get(k)! + 1]!++;
-    for (let b = 0; b < ids.size; b++) rightOffsets[b + 1]! += rightOffsets[b]!;
-    const fill = rightOffsets.slice(0, ids.size);
-    const rightMembers = alloc(Uint32Array, rightOffsets[ids.size]!);
-    rk.forEach((k, j) => {
-      if (k >= 0) rightMembers[fill[ids.get(k)!]!++] = j;
-    });
-    if (options.selfLink)
-      return {
-        name: `pass${p}`,
-        kind: 'key',
-        leftBlock,
-        rightOffsets,
-        rightMembers,
-        leftOffsets: rightOffsets,
-        leftMembers: rightMembers,
-        rightBlock: leftBlock,
-      };
-    // The left side's CSR and the right records' block ids, as the real builder fills them in.
-    const leftOffsets = alloc(Uint32Array, ids.size + 1);
-    for (const k of lk) if (k >= 0) leftOffsets[ids.get(k)! + 1]!++;
-    for (let b = 0; b < ids.size; b++) leftOffsets[b + 1]! += leftOffsets[b]!;
-    const leftFill = leftOffsets.slice(0, ids.size);
-    const leftMembers = alloc(Uint32Array, leftOffsets[ids.size]!);
-    lk.forEach((k, i) => {
-      if (k >= 0) leftMembers[leftFill[ids.get(k)!]!++] = i;
-    });
-    const rightBlock = alloc(Int32Array, rk.length);
-    rk.forEach((k, j) => {
-      rightBlock[j] = k >= 0 ? ids.get(k)! : -1;
-    });
+    /** Each record's block (−1: no key), and the records of each block as CSR, ascending. */
+    const side = (keys: readonly number[]) => {
+      const block = alloc(Int32Array, keys.length);
+      const offsets = alloc(Uint32Array, ids.size + 1);
+      keys.forEach((k, r) => {
+        block[r] = k >= 0 ? ids.get(k)! : -1;
+        if (k >= 0) offsets[block[r]! + 1]!++;
+      });
+      for (let b = 0; b < ids.size; b++) offsets[b + 1]! += offsets[b]!;
+      const fill = offsets.slice(0, ids.size);
+      const members = alloc(Uint32Array, offsets[ids.size]!);
+      block.forEach((b, r) => {
+        if (b >= 0) members[fill[b]!++] = r;
+      });
+      return { block, offsets, members };
+    };
+    const right = side(rk);
+    // Self-linking has one side: the left view is the right one (as the real builder makes it).
+    const left = options.selfLink ? right : side(lk);
     return {
       name: `pass${p}`,
       kind: 'key',
-      leftBlock,
-      rightOffsets,
-      rightMembers,
-      leftOffsets,
-      leftMembers,
-      rightBlock,
+      leftBlock: left.block,
+      rightOffsets: right.offsets,
+      rightMembers: right.members,
+      leftOffsets: left.offsets,
+      leftMembers: left.members,
+      rightBlock: right.block,
     };
   });
   return {

@@ -8,30 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { CohortlinkError } from '../../src/errors.js';
 import { FilterStore, WasmArena } from '../../src/matching/kernel/index.js';
 import { type ScoreProgress, scoreCandidates } from '../../src/matching/score/index.js';
-import { buildFilters, type FilterSpec } from '../kernel/arbitraries.js';
+import { buildFilters, filterSpecArb } from '../kernel/arbitraries.js';
 import { asScored, bruteForce, buildIndex } from './helpers.js';
 
-const spec: fc.Arbitrary<FilterSpec> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      kind: fc.constant('random' as const),
-      density: fc.double({ min: 0, max: 1, noNaN: true }),
-      seed: fc.integer(),
-    }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'empty' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'full' as const }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('near' as const),
-      of: fc.nat(),
-      flips: fc.integer({ min: 1, max: 20 }),
-      seed: fc.integer(),
-    }),
-  },
-);
+const spec = filterSpecArb({ random: 6, empty: 1, full: 1, near: 3 }, { min: 0, max: 1 }, 20);
 
 const caseArb = fc
   .record({
@@ -99,17 +79,18 @@ describe('scoreCandidates in-process', () => {
     const f = (byte: number) => new Uint8Array(8).fill(byte);
     const left = FilterStore.fromBytes([f(0xff), f(0x0f), f(0)]);
     const right = FilterStore.fromBytes([f(0xff), f(0xfe), f(0x0f), f(0xf0)]);
+    const leftKeys = [
+      [5, 5, -1],
+      [7, -1, -1],
+      [5, 5, 5],
+    ];
+    const rightKeys = [
+      [5, 5, 5, -1],
+      [-1, 7, -1, 7],
+      [5, -1, -1, 5],
+    ];
     // Pass 0: left 0 and 1 with right 0, 1, 2; pass 1: left 0 with right 1, 3 (1 again); left 2 has no key.
-    const index = buildIndex(
-      [
-        [5, 5, -1],
-        [7, -1, -1],
-      ],
-      [
-        [5, 5, 5, -1],
-        [-1, 7, -1, 7],
-      ],
-    );
+    const index = buildIndex(leftKeys.slice(0, 2), rightKeys.slice(0, 2));
     const r = await scoreCandidates(index, left, right, 0.5, { workers: 0 });
     // left 0: right 0, 1, 2, 3 (4 pairs); left 1: right 0, 1, 2 (3 pairs).
     expect(r.stats.candidatePairs).toBe(7);
@@ -124,6 +105,25 @@ describe('scoreCandidates in-process', () => {
       '1 2 1',
     ]);
     expect(r.stats).toEqual({ candidatePairs: 7, comparisons: 7, kept: 7 });
+    // Pass 2 repeats (0,0), (1,0) and adds (0,3) again and (2,0), (2,3), (1,3); blocks gathered
+    // in popcount order.
+    const all = await scoreCandidates(buildIndex(leftKeys, rightKeys), left, right, 0, {
+      workers: 0,
+      sortByPopcount: true,
+    });
+    expect(asScored(all, false).pairs.map((p) => p.split(' ').slice(0, 2).join(' '))).toEqual([
+      '0 0',
+      '0 1',
+      '0 2',
+      '0 3',
+      '1 0',
+      '1 1',
+      '1 2',
+      '1 3',
+      '2 0',
+      '2 3',
+    ]);
+    expect(all.stats.candidatePairs).toBe(10);
   });
 
   it('reports progress up to every row and stops when aborted', async () => {

@@ -21,7 +21,7 @@ export { referenceKernel } from './reference.js';
 export { plainAllocator, type StoreAllocator, type StoreRegion, sharedAllocator } from './storeAllocator.js';
 export { canReach, dice, type ThresholdPlan, thresholdPlan } from './thresholdPlan.js';
 export { tsKernel } from './tsKernel.js';
-export type { CompareOptions, DiceKernel, KernelName, PairListBatch } from './types.js';
+export type { CompareOptions, DiceKernel, KernelName } from './types.js';
 export { WasmArena, type WasmArenaOptions } from './wasmArena.js';
 export { WasmDiceKernel } from './wasmKernel.js';
 

@@ -6,10 +6,9 @@
  */
 import type { CandidateBuffer } from './candidateBuffer.js';
 import type { FilterStore } from './filterStore.js';
-import { badListEntry, checkListArgs, listedPairs } from './pairListArgs.js';
 import { plainAllocator } from './storeAllocator.js';
 import { canReach, dice } from './thresholdPlan.js';
-import type { CompareOptions, DiceKernel, PairListBatch } from './types.js';
+import type { CompareOptions, DiceKernel } from './types.js';
 import { checkCompareArgs, topKOf } from './validate.js';
 
 function bit(store: FilterStore, i: number, b: number): number {
@@ -59,43 +58,6 @@ export const referenceKernel: DiceKernel = {
         row.length = Math.min(row.length, k);
       }
       for (const c of row) out.push(i, c.j, c.score);
-    }
-    return compared;
-  },
-
-  compareLists(
-    A,
-    B,
-    batch: PairListBatch,
-    threshold,
-    out: CandidateBuffer,
-    options?: CompareOptions,
-  ): number {
-    checkListArgs(A, B, batch, threshold, options);
-    const k = topKOf(options, listedPairs(batch));
-    const { rows, offsets, list } = batch;
-    let compared = 0;
-    let row: { j: number; score: number }[] = [];
-    for (let s = 0; s < batch.segments; s++) {
-      const i = rows[s]!;
-      const pa = bitsSet(A, i);
-      for (let o = offsets[s]!; o < offsets[s + 1]!; o++) {
-        const j = list[o]!;
-        if (j >= B.count) throw badListEntry(o, j, B.count);
-        const pb = bitsSet(B, j);
-        if (canReach(pa, pb, threshold)) compared++;
-        const score = dice(commonBits(A, i, B, j), pa + pb);
-        if (score >= threshold) row.push({ j, score });
-      }
-      // The last segment of this A row (consecutive under top-k): rank its pairs and write them.
-      if (s + 1 === batch.segments || rows[s + 1] !== i) {
-        if (k > 0) {
-          row.sort((x, y) => y.score - x.score || x.j - y.j);
-          row.length = Math.min(row.length, k);
-        }
-        for (const c of row) out.push(i, c.j, c.score);
-        row = [];
-      }
     }
     return compared;
   },

@@ -6,15 +6,13 @@
 import type { CandidateBuffer } from './candidateBuffer.js';
 import type { FilterStore } from './filterStore.js';
 import { KERNEL_TUNING } from './limits.js';
-import { badListEntry, checkListArgs, listedPairs } from './pairListArgs.js';
 import { popcountTable16 } from './popcount.js';
 import { firstPopAtLeast, isSortedByPopcount } from './popcountOrder.js';
 import { plainAllocator } from './storeAllocator.js';
 import { dice, thresholdPlan } from './thresholdPlan.js';
 import { TopKSelector } from './topK.js';
-import { pairScanFor } from './tsPairScan.js';
 import { rowScanFor } from './tsRowScan.js';
-import type { CompareOptions, DiceKernel, PairListBatch } from './types.js';
+import type { CompareOptions, DiceKernel } from './types.js';
 import { checkCompareArgs, topKOf } from './validate.js';
 
 // Staging for one row segment, reused by every call (compare is synchronous and not reentrant).
@@ -86,73 +84,6 @@ export const tsKernel: DiceKernel = {
           }
         }
         j = segEnd;
-      }
-    }
-    selector?.finish(out);
-    return compared;
-  },
-
-  compareLists(
-    A: FilterStore,
-    B: FilterStore,
-    batch: PairListBatch,
-    threshold: number,
-    out: CandidateBuffer,
-    options?: CompareOptions,
-  ): number {
-    checkListArgs(A, B, batch, threshold, options);
-    const k = topKOf(options, listedPairs(batch));
-    const { rows, offsets, list } = batch;
-    // B rows are checked up front: the scan indexes B by them, and a bad one would read
-    // undefined (scored as 0 common bits) instead of failing.
-    const listEnd = batch.segments === 0 ? 0 : offsets[batch.segments]!;
-    for (let o = batch.segments === 0 ? 0 : offsets[0]!; o < listEnd; o++)
-      if (list[o]! >= B.count) throw badListEntry(o, list[o]!, B.count);
-    if (batch.segments === 0) return 0;
-    const plan = thresholdPlan(threshold, A.bits);
-    const selector = k > 0 ? new TopKSelector(k) : undefined;
-    const scan = pairScanFor(A.wordsPerFilter);
-    const table = popcountTable16();
-    const w = A.wordsPerFilter;
-    const bPop = B.popcounts;
-    let compared = 0;
-    for (let s = 0; s < batch.segments; s++) {
-      const i = rows[s]!;
-      const pa = A.popcounts[i]!;
-      const lo = plan.lo[pa]!;
-      const hi = plan.hi[pa]!;
-      if (lo > hi) continue; // this row can reach the threshold with nothing
-      for (let p = offsets[s]!; p < offsets[s + 1]!; p += SEGMENT) {
-        const pEnd = Math.min(offsets[s + 1]!, p + SEGMENT);
-        const n = scan(
-          A.words,
-          i * w,
-          B.words,
-          bPop,
-          list,
-          p,
-          pEnd,
-          lo,
-          hi - lo,
-          plan.need,
-          pa,
-          table,
-          stageJ,
-          stageC,
-          state,
-        );
-        compared += state[0]!;
-        if (selector === undefined) out.reserve(out.length + n);
-        for (let m = 0; m < n; m++) {
-          const jm = stageJ[m]!;
-          const score = dice(stageC[m]!, pa + bPop[jm]!);
-          if (selector !== undefined) selector.offer(i, jm, score, out);
-          else {
-            out.aIndex[out.length] = i;
-            out.bIndex[out.length] = jm;
-            out.score[out.length++] = score;
-          }
-        }
       }
     }
     selector?.finish(out);

@@ -14,11 +14,16 @@ export function checkCompareArgs(
   bEnd: number,
   threshold: number,
 ): void {
-  if (A.bits !== B.bits)
-    throw new CohortlinkError('CL_USAGE', `cannot compare ${A.bits}-bit filters with ${B.bits}-bit filters`);
+  checkSameBits(A, B);
   checkRange('A', aStart, aEnd, A.count);
   checkRange('B', bStart, bEnd, B.count);
   checkThreshold(threshold);
+}
+
+/** Filters of different lengths cannot be compared: refused before anything reads them. */
+export function checkSameBits(A: FilterStore, B: FilterStore): void {
+  if (A.bits !== B.bits)
+    throw new CohortlinkError('CL_USAGE', `cannot compare ${A.bits}-bit filters with ${B.bits}-bit filters`);
 }
 
 function checkRange(name: string, start: number, end: number, count: number): void {

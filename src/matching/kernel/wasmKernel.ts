@@ -14,11 +14,10 @@ import { KERNEL_TUNING } from './limits.js';
 import { firstPopAtLeast, isSortedByPopcount } from './popcountOrder.js';
 import { dice, type ThresholdPlan, thresholdPlan } from './thresholdPlan.js';
 import { TopKSelector } from './topK.js';
-import type { CompareOptions, DiceKernel, PairListBatch } from './types.js';
+import type { CompareOptions, DiceKernel } from './types.js';
 import { checkCompareArgs, topKOf } from './validate.js';
 import { type DiceExports, instantiateDice } from './wasm/diceModule.js';
 import { WasmArena, type WasmArenaOptions } from './wasmArena.js';
-import { WasmPairLister } from './wasmPairList.js';
 import { Scratch } from './wasmScratch.js';
 
 const SEGMENT_BYTES = 16;
@@ -40,7 +39,6 @@ export class WasmDiceKernel implements DiceKernel {
   private readonly copyB: Scratch;
   /** The table last written to WASM memory, and where: skips rewriting it call after call. */
   private loadedNeed: { plan: ThresholdPlan; ptr: number } | undefined;
-  private lists: WasmPairLister | undefined;
 
   constructor(options: WasmArenaOptions = {}) {
     this.arena = new WasmArena(options);
@@ -120,19 +118,6 @@ export class WasmDiceKernel implements DiceKernel {
     flush();
     selector?.finish(out);
     return compared;
-  }
-
-  /** See DiceKernel.compareLists; the pair-list module is instantiated on first use. */
-  compareLists(
-    A: FilterStore,
-    B: FilterStore,
-    batch: PairListBatch,
-    threshold: number,
-    out: CandidateBuffer,
-    options?: CompareOptions,
-  ): number {
-    this.lists ??= new WasmPairLister(this.arena);
-    return this.lists.compareLists(A, B, batch, threshold, out, options);
   }
 
   /** Turns staged {i, j, common} triples into scored candidates. */

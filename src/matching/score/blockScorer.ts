@@ -28,7 +28,6 @@ import type { WasmMemory } from '../kernel/wasm/wasmApi.js';
 import { WasmArena } from '../kernel/wasmArena.js';
 import { Scratch } from '../kernel/wasmScratch.js';
 import type { BlockCut } from './blockPlan.js';
-import type { RowStats } from './rowScorer.js';
 
 const SEGMENT_BYTES = 16;
 const TRIPLE_BYTES = 12;
@@ -74,6 +73,12 @@ function workspaceFor(memory: WasmMemory): Workspace {
   return w;
 }
 
+/** What a scorer adds up as it goes (see ScoreStats). */
+export interface ScoreCounts {
+  candidatePairs: number;
+  comparisons: number;
+}
+
 export interface BlockScorerOptions {
   /**
    * Gather a block's right members in popcount order, so each left member scans only the
@@ -116,7 +121,7 @@ export class BlockScorer {
   private prevLeft: Int32Array[] = [];
   private prevRight: Int32Array[] = [];
   private out: CandidateBuffer | undefined;
-  private stats: RowStats | undefined;
+  private stats: ScoreCounts | undefined;
   private readonly selector: TopKSelector | undefined;
 
   constructor(
@@ -149,7 +154,7 @@ export class BlockScorer {
    * Appends the kept pairs of the units in [from, to) to `out` (in no particular order: the
    * caller orders them by row) and adds the distinct candidate pairs and comparisons to `stats`.
    */
-  scoreUnits(from: BlockCut, to: BlockCut, out: CandidateBuffer, stats: RowStats): void {
+  scoreUnits(from: BlockCut, to: BlockCut, out: CandidateBuffer, stats: ScoreCounts): void {
     this.out = out;
     this.stats = stats;
     this.views();
@@ -266,7 +271,7 @@ export class BlockScorer {
    * put forward, and of those the ones inside the popcount bound. Unrolled for 1–3 earlier
    * passes (keyed blocking has a handful); any more take the loop.
    */
-  private countDistinct(first: number, end: number, lo: number, span: number, stats: RowStats): void {
+  private countDistinct(first: number, end: number, lo: number, span: number, stats: ScoreCounts): void {
     const p = this.pass;
     const ids = this.ids;
     const cap = this.cap;
@@ -387,42 +392,16 @@ export class BlockScorer {
     if (n > 0) this.drain(n);
   }
 
+  /**
+   * Scores the staged {i, position, common} triples and keeps the pairs no earlier pass put
+   * forward. With top-k (staged pairs come grouped by left row), a pair that cannot enter its
+   * row's k is dropped before the exactly-once lookups: at a low floor that is most of a long
+   * row's pairs, and a pair dropped here would be dropped either way.
+   */
   private drain(n: number): void {
     const out = this.out!;
-    if (this.selector !== undefined) {
-      this.drainTopK(n, out, this.selector);
-      return;
-    }
-    out.reserve(out.length + n);
-    const { aIndex, bIndex, score } = out;
-    let len = out.length;
-    const m32 = this.m32;
-    const st = this.ws.staging.ptr >>> 2;
-    const rec = this.rec;
-    const ids = this.ids;
-    const cap = this.cap;
-    const prevLeft = this.prevLeft;
-    const p = prevLeft.length;
-    const leftPop = this.left.popcounts;
-    const gPop = this.gPop;
-    for (let t = st; t < st + 3 * n; t += 3) {
-      const i = m32[t]!;
-      const pos = m32[t + 1]!;
-      let q = 0;
-      for (; q < p; q++) {
-        const lb = prevLeft[q]![i]!;
-        if (lb >= 0 && lb === ids[q * cap + pos]) break;
-      }
-      if (q < p) continue; // an earlier pass put this pair forward
-      aIndex[len] = i;
-      bIndex[len] = rec[pos]!;
-      score[len++] = dice(m32[t + 2]!, leftPop[i]! + gPop[pos]!);
-    }
-    out.length = len;
-  }
-
-  /** As drain, through the top-k selector: staged pairs come grouped by left row. */
-  private drainTopK(n: number, out: CandidateBuffer, selector: TopKSelector): void {
+    const selector = this.selector;
+    if (selector === undefined) out.reserve(out.length + n);
     const m32 = this.m32;
     const st = this.ws.staging.ptr >>> 2;
     const rec = this.rec;
@@ -437,16 +416,19 @@ export class BlockScorer {
       const pos = m32[t + 1]!;
       const j = rec[pos]!;
       const score = dice(m32[t + 2]!, leftPop[i]! + gPop[pos]!);
-      // At a low floor most staged pairs of a long row cannot enter its k: drop them before
-      // the exactly-once lookups (a pair dropped here would be dropped either way).
-      if (selector.rejects(i, j, score)) continue;
+      if (selector?.rejects(i, j, score)) continue;
       let q = 0;
       for (; q < p; q++) {
         const lb = prevLeft[q]![i]!;
         if (lb >= 0 && lb === ids[q * cap + pos]) break;
       }
-      if (q < p) continue;
-      selector.offer(i, j, score, out);
+      if (q < p) continue; // an earlier pass put this pair forward
+      if (selector !== undefined) selector.offer(i, j, score, out);
+      else {
+        out.aIndex[out.length] = i;
+        out.bIndex[out.length] = j;
+        out.score[out.length++] = score;
+      }
     }
   }
 

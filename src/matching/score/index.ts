@@ -6,7 +6,6 @@
  *   ...
  *   await closeScorePool(); // at shutdown; idle threads do not hold the process open anyway
  */
-export { planTasks, type TaskPlan } from './plan.js';
 export { closeScorePool, scorePoolSize } from './pool.js';
 export { type ScoreTuning, scoreCandidates } from './scoreCandidates.js';
 export {

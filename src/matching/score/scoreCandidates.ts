@@ -1,15 +1,12 @@
 /**
  * The scoring stage: every pair blocking proposes, deduplicated over the passes, bounded by
  * popcount, scored with a Dice kernel and kept at Dice ≥ floor (optionally the top k per left
- * row). Two strategies give the same pairs and counts:
- *   - 'blocks' (default): tasks are runs of blocks (blockPlan.ts); each block's right members
- *     are gathered into contiguous memory and scanned by the range kernel (blockScorer.ts);
- *     the tasks' pairs are put in row order (and cut to the top k) at the end (rowOrder.ts);
- *   - 'rows': tasks are runs of left rows (plan.ts), each row's partners scored with the
- *     pair-list kernel where they lie (rowScorer.ts).
- * Tasks run on this thread or on the shared pool; results are appended in task order as soon as
- * every earlier task is in, so the output does not depend on the number of threads and
- * out-of-order results wait only briefly.
+ * row). Tasks are runs of blocks (blockPlan.ts); each block's right members are gathered into
+ * contiguous memory and scanned by the range kernel (blockScorer.ts); the tasks' pairs are put
+ * in row order (and cut to the top k) at the end (rowOrder.ts). Tasks run on this thread or on
+ * the shared pool; results are appended in task order as soon as every earlier task is in, so
+ * the output does not depend on the number of threads and out-of-order results wait only
+ * briefly.
  */
 import type { BlockIndex } from '../../blocking/types.js';
 import { CohortlinkError, ERROR_CODES, type ErrorCode } from '../../errors.js';
@@ -17,14 +14,10 @@ import { CandidateBuffer } from '../kernel/candidateBuffer.js';
 import type { FilterStore } from '../kernel/filterStore.js';
 import { checkThreshold } from '../kernel/thresholdPlan.js';
 import { topKOf } from '../kernel/validate.js';
-import type { WasmMemory } from '../kernel/wasm/wasmApi.js';
-import { WasmDiceKernel } from '../kernel/wasmKernel.js';
 import { planBlockTasks } from './blockPlan.js';
 import { BlockScorer } from './blockScorer.js';
-import { planTasks } from './plan.js';
 import { scorePool, scorePoolSize } from './pool.js';
 import { orderByRow } from './rowOrder.js';
-import { RowScorer } from './rowScorer.js';
 import {
   checkIndex,
   placeStores,
@@ -33,11 +26,11 @@ import {
   shareIndex,
   type TaskOutcome,
 } from './shared.js';
-import { SCORE_DEFAULTS, type ScoreOptions, type ScoreResult, type ScoreStrategy } from './types.js';
+import { SCORE_DEFAULTS, type ScoreOptions, type ScoreResult } from './types.js';
 
 /**
  * Internal tuning, for tests and benchmarks: the number of tasks (default: from the work), and
- * block-wise whether to gather blocks in popcount order (default SCORE_DEFAULTS.sortByPopcount).
+ * whether to gather blocks in popcount order (default SCORE_DEFAULTS.sortByPopcount).
  */
 export interface ScoreTuning {
   readonly tasks?: number;
@@ -48,9 +41,7 @@ let runCounter = 0;
 
 /** A planned task: where it starts and ends, and its share of the progress (in rows). */
 interface Planned {
-  readonly unit:
-    | { readonly start: number; readonly end: number }
-    | Pick<Extract<ScoreTask, { from: unknown }>, 'from' | 'to'>;
+  readonly unit: Pick<ScoreTask, 'from' | 'to'>;
   readonly rows: number;
 }
 
@@ -62,15 +53,14 @@ export async function scoreCandidates(
   options: ScoreOptions & ScoreTuning = {},
 ): Promise<ScoreResult> {
   checkThreshold(floor);
-  const strategy = strategyOf(options.strategy);
-  checkIndex(index, left, right, strategy);
+  checkIndex(index, left, right);
   const topK = options.topK === undefined ? undefined : topKOf(options, Number.POSITIVE_INFINITY);
   const workers = Math.min(scorePoolSize(), Math.max(0, Math.floor(options.workers ?? 0)));
   if (!Number.isFinite(workers))
     throw new CohortlinkError('CL_USAGE', `workers ${options.workers} must be a whole number`);
   throwIfCancelled(options.signal);
 
-  const tasks = strategy === 'rows' ? rowTasks(index, options.tasks) : blockTasks(index, options.tasks);
+  const tasks = blockTasks(index, options.tasks);
   const sortByPopcount = options.sortByPopcount ?? SCORE_DEFAULTS.sortByPopcount;
   const placed = placeStores(left, right);
   let out = new CandidateBuffer();
@@ -85,18 +75,12 @@ export async function scoreCandidates(
   };
 
   if (workers === 0 || tasks.length <= 1) {
-    const memory = placed.memory;
-    const rowScorer =
-      strategy === 'rows'
-        ? new RowScorer(index, placed.left, placed.right, kernelFor(memory), floor, topK)
-        : undefined;
-    const blockScorer =
-      strategy === 'blocks'
-        ? new BlockScorer(index, placed.left, placed.right, memory, floor, { sortByPopcount, topK })
-        : undefined;
+    const scorer = new BlockScorer(index, placed.left, placed.right, placed.memory, floor, {
+      sortByPopcount,
+      topK,
+    });
     for (const { unit, rows } of tasks) {
-      if ('from' in unit) blockScorer!.scoreUnits(unit.from, unit.to, out, totals);
-      else rowScorer!.scoreRows(unit.start, unit.end, out, totals);
+      scorer.scoreUnits(unit.from, unit.to, out, totals);
       report(rows);
       // Let an abort (or anything else waiting) in between tasks.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -111,7 +95,6 @@ export async function scoreCandidates(
       index: shareIndex(index),
       floor,
       topK,
-      strategy,
       sortByPopcount,
     };
     await runOnPool(run, tasks, workers, options.signal, (outcome, rows) => {
@@ -121,26 +104,12 @@ export async function scoreCandidates(
       report(rows);
     });
   }
-  // Block-wise pairs come block by block; the result is in row order (top-k: cut per row).
-  if (strategy === 'blocks') out = orderByRow(out, index.leftCount, topK);
+  // Pairs come block by block; the result is in row order (top-k: cut per row).
+  out = orderByRow(out, index.leftCount, topK);
   return {
     candidates: out,
     stats: { candidatePairs: totals.candidatePairs, comparisons: totals.comparisons, kept: out.length },
   };
-}
-
-function strategyOf(s: ScoreStrategy | undefined): ScoreStrategy {
-  if (s === undefined) return SCORE_DEFAULTS.strategy;
-  if (s === 'blocks' || s === 'rows') return s;
-  throw new CohortlinkError('CL_USAGE', `unknown scoring strategy '${String(s)}' (blocks or rows)`);
-}
-
-function rowTasks(index: BlockIndex, tasks: number | undefined): Planned[] {
-  const { bounds } = planTasks(index, tasks);
-  return Array.from({ length: bounds.length - 1 }, (_, t) => ({
-    unit: { start: bounds[t]!, end: bounds[t + 1]! },
-    rows: bounds[t + 1]! - bounds[t]!,
-  }));
 }
 
 /** Block tasks, with progress in rows in proportion to each task's estimated work. */
@@ -238,18 +207,6 @@ function append(out: CandidateBuffer, r: Pick<Done, 'aIndex' | 'bIndex' | 'score
   out.bIndex.set(r.bIndex.subarray(0, r.length), out.length);
   out.score.set(r.score.subarray(0, r.length), out.length);
   out.length += r.length;
-}
-
-/** One kernel per memory on this thread, so its scratch areas are allocated once per arena. */
-const kernels = new WeakMap<WasmMemory, WasmDiceKernel>();
-
-function kernelFor(memory: WasmMemory): WasmDiceKernel {
-  let k = kernels.get(memory);
-  if (k === undefined) {
-    k = new WasmDiceKernel({ memory });
-    kernels.set(memory, k);
-  }
-  return k;
 }
 
 function cancelled(): CohortlinkError {

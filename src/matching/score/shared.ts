@@ -8,10 +8,10 @@
 import type { BlockIndex, BlockPass } from '../../blocking/types.js';
 import { CohortlinkError } from '../../errors.js';
 import { FilterStore, type FilterStoreDescriptor } from '../kernel/filterStore.js';
+import { checkSameBits } from '../kernel/validate.js';
 import type { WasmMemory } from '../kernel/wasm/wasmApi.js';
 import { WasmArena } from '../kernel/wasmArena.js';
 import type { BlockCut } from './blockPlan.js';
-import type { ScoreStrategy } from './types.js';
 
 /** Everything a worker needs to score any rows of one run; cheap to post (all shared). */
 export interface RunSpec {
@@ -23,18 +23,16 @@ export interface RunSpec {
   readonly index: BlockIndex;
   readonly floor: number;
   readonly topK: number | undefined;
-  readonly strategy: ScoreStrategy;
-  /** Block-wise only: gather big blocks' right members in popcount order. */
+  /** Gather big blocks' right members in popcount order. */
   readonly sortByPopcount: boolean;
 }
 
-/**
- * A task: left rows [start, end) (strategy 'rows') or the block units from `from` up to `to`
- * (strategy 'blocks', see blockPlan.ts).
- */
-export type ScoreTask =
-  | { readonly run: RunSpec; readonly start: number; readonly end: number }
-  | { readonly run: RunSpec; readonly from: BlockCut; readonly to: BlockCut };
+/** A task: the block units from `from` up to `to` (see blockPlan.ts). */
+export interface ScoreTask {
+  readonly run: RunSpec;
+  readonly from: BlockCut;
+  readonly to: BlockCut;
+}
 
 /** A task's kept pairs (arrays transferred, valid in [0, length)) or its error as data. */
 export type TaskOutcome =
@@ -102,23 +100,15 @@ export function shareIndex(index: BlockIndex): BlockIndex {
 }
 
 /**
- * Refuses an index that does not fit the stores, before any thread reads it: block ids must
- * name a block and members a right record (and, block-wise, both sides' lists must agree with
- * the block ids). One pass over the index, which is small beside the
- * scoring it saves from reading past the stores.
+ * Refuses an index that does not fit the stores, before any thread reads it: on each side, block
+ * ids must name a block, members a record of that side, and the per-block member lists must
+ * agree with the per-record block ids, or the exactly-once rule would drop or double pairs
+ * without a sound. One pass over the index, which is small beside the scoring it saves from
+ * reading past the stores.
  */
-export function checkIndex(
-  index: BlockIndex,
-  left: FilterStore,
-  right: FilterStore,
-  strategy: ScoreStrategy = 'blocks',
-): void {
+export function checkIndex(index: BlockIndex, left: FilterStore, right: FilterStore): void {
   const fail = (m: string) => new CohortlinkError('CL_USAGE', `block index: ${m}`);
-  if (left.bits !== right.bits)
-    throw new CohortlinkError(
-      'CL_USAGE',
-      `cannot compare ${left.bits}-bit filters with ${right.bits}-bit filters`,
-    );
+  checkSameBits(left, right);
   if (index.leftCount !== left.count || index.rightCount !== right.count)
     throw fail(
       `built for ${index.leftCount} × ${index.rightCount} records, given ${left.count} × ${right.count}`,
@@ -126,72 +116,43 @@ export function checkIndex(
   if (index.selfLink && left !== right) throw fail('self-linking needs the same store on both sides');
   index.passes.forEach((p, k) => {
     const name = `pass ${k} (${p.name})`;
+    if (p.leftOffsets === undefined || p.leftMembers === undefined || p.rightBlock === undefined)
+      throw fail(`${name} lacks leftOffsets, leftMembers or rightBlock (rebuild the index)`);
     const blocks = p.rightOffsets.length - 1;
-    if (p.leftBlock.length !== index.leftCount || blocks < 0)
-      throw fail(`${name} has ${p.leftBlock.length} left entries for ${index.leftCount} records`);
-    for (let i = 0; i < p.leftBlock.length; i++) {
-      const b = p.leftBlock[i]!;
-      if (b >= blocks || b < -1) throw fail(`${name}: left record ${i} is in block ${b} of ${blocks}`);
-    }
-    for (let b = 0; b < blocks; b++)
-      if (p.rightOffsets[b + 1]! < p.rightOffsets[b]!) throw fail(`${name}: offsets decrease at block ${b}`);
-    const members = blocks < 0 ? 0 : p.rightOffsets[blocks]!;
-    if (members > p.rightMembers.length)
-      throw fail(`${name}: offsets run past its ${p.rightMembers.length} members`);
-    for (let m = 0; m < members; m++)
-      if (p.rightMembers[m]! >= index.rightCount)
-        throw fail(
-          `${name}: member ${m} is right record ${p.rightMembers[m]}, outside 0..${index.rightCount - 1}`,
-        );
-    if (strategy === 'blocks') checkBlockSides(index, p, name, blocks, fail);
-  });
-}
-
-/**
- * The block-wise view must agree with the row-wise one, or the exactly-once rule would drop or
- * double pairs without a sound: every left member of block b has leftBlock = b, every right
- * member rightBlock = b, and the members counted per side are all records with that block.
- */
-function checkBlockSides(
-  index: BlockIndex,
-  p: BlockPass,
-  name: string,
-  blocks: number,
-  fail: (m: string) => CohortlinkError,
-): void {
-  if (p.leftOffsets === undefined || p.leftMembers === undefined || p.rightBlock === undefined)
-    throw fail(`${name} lacks leftOffsets, leftMembers or rightBlock (rebuild the index)`);
-  if (p.leftOffsets.length !== blocks + 1)
-    throw fail(`${name} has ${p.leftOffsets.length - 1} left blocks and ${blocks} right blocks`);
-  if (p.rightBlock.length !== index.rightCount)
-    throw fail(`${name} has ${p.rightBlock.length} right entries for ${index.rightCount} records`);
-  const side = (
-    label: string,
-    offsets: Uint32Array,
-    members: Uint32Array,
-    blockOf: Int32Array,
-    count: number,
-  ): void => {
-    let inBlocks = 0;
-    const seen = new Uint8Array(count);
-    for (let b = 0; b < blocks; b++) {
-      if (offsets[b + 1]! < offsets[b]!) throw fail(`${name}: ${label} offsets decrease at block ${b}`);
-      if (offsets[b + 1]! > members.length) throw fail(`${name}: ${label} offsets run past the members`);
-      for (let m = offsets[b]!; m < offsets[b + 1]!; m++) {
-        const r = members[m]!;
-        if (r >= count || blockOf[r] !== b || seen[r] === 1)
-          throw fail(`${name}: ${label} member ${m} (record ${r}) is not in block ${b} or listed twice`);
-        seen[r] = 1;
+    if (p.leftOffsets.length !== blocks + 1 || blocks < 0)
+      throw fail(`${name} has ${p.leftOffsets.length - 1} left blocks and ${blocks} right blocks`);
+    const side = (
+      label: string,
+      offsets: Uint32Array,
+      members: Uint32Array,
+      blockOf: Int32Array,
+      count: number,
+    ): void => {
+      if (blockOf.length !== count)
+        throw fail(`${name} has ${blockOf.length} ${label} entries for ${count} records`);
+      let inBlocks = 0;
+      for (let r = 0; r < count; r++) {
+        const b = blockOf[r]!;
+        if (b < -1 || b >= blocks) throw fail(`${name}: ${label} record ${r} is in block ${b} of ${blocks}`);
+        if (b >= 0) inBlocks++;
       }
-    }
-    for (let r = 0; r < count; r++) {
-      const b = blockOf[r]!;
-      if (b < -1 || b >= blocks) throw fail(`${name}: ${label} record ${r} is in block ${b} of ${blocks}`);
-      if (b >= 0) inBlocks++;
-    }
-    if (inBlocks !== offsets[blocks]!)
-      throw fail(`${name}: ${inBlocks} ${label} records have a block but ${offsets[blocks]} are listed`);
-  };
-  side('left', p.leftOffsets, p.leftMembers, p.leftBlock, index.leftCount);
-  side('right', p.rightOffsets, p.rightMembers, p.rightBlock, index.rightCount);
+      const seen = new Uint8Array(count);
+      for (let b = 0; b < blocks; b++) {
+        if (offsets[b + 1]! < offsets[b]!) throw fail(`${name}: ${label} offsets decrease at block ${b}`);
+        if (offsets[b + 1]! > members.length) throw fail(`${name}: ${label} offsets run past the members`);
+        for (let m = offsets[b]!; m < offsets[b + 1]!; m++) {
+          const r = members[m]!;
+          if (r >= count)
+            throw fail(`${name}: ${label} member ${m} is ${label} record ${r}, outside 0..${count - 1}`);
+          if (blockOf[r] !== b || seen[r] === 1)
+            throw fail(`${name}: ${label} member ${m} (record ${r}) is not in block ${b} or listed twice`);
+          seen[r] = 1;
+        }
+      }
+      if (inBlocks !== offsets[blocks]!)
+        throw fail(`${name}: ${inBlocks} ${label} records have a block but ${offsets[blocks]} are listed`);
+    };
+    side('left', p.leftOffsets, p.leftMembers, p.leftBlock, index.leftCount);
+    side('right', p.rightOffsets, p.rightMembers, p.rightBlock, index.rightCount);
+  });
 }

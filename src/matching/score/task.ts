@@ -1,37 +1,31 @@
 /**
- * One scoring task inside a worker thread. The scorer of a run (row-wise: with its `lastSeen`
- * array, 4 bytes per right record; block-wise: its gather bookkeeping) is built on a thread's
- * first task of the run and kept for the run's later tasks. Only the last few runs are kept: an
- * entry holds the run's memory alive, and the service runs one run after another for as long
- * as it lives.
+ * One scoring task inside a worker thread. The scorer of a run (its gather bookkeeping) is built
+ * on a thread's first task of the run and kept for the run's later tasks. Only the last few runs
+ * are kept: an entry holds the run's memory alive, and the service runs one run after another
+ * for as long as it lives.
  */
-import { CohortlinkError, isCohortlinkError } from '../../errors.js';
+import { isCohortlinkError } from '../../errors.js';
 import { CandidateBuffer } from '../kernel/candidateBuffer.js';
 import { FilterStore } from '../kernel/filterStore.js';
-import { WasmDiceKernel } from '../kernel/wasmKernel.js';
+import { WasmArena } from '../kernel/wasmArena.js';
 import { BlockScorer } from './blockScorer.js';
-import { RowScorer } from './rowScorer.js';
 import type { RunSpec, ScoreTask, TaskOutcome } from './shared.js';
 
 /** Runs kept per thread: two concurrent runs plus slack; a miss only costs a rebuild. */
 const RUNS_KEPT = 4;
-const runs = new Map<string, RowScorer | BlockScorer>();
+const runs = new Map<string, BlockScorer>();
 
-function scorerFor(run: RunSpec): RowScorer | BlockScorer {
+function scorerFor(run: RunSpec): BlockScorer {
   let scorer = runs.get(run.id);
   if (scorer === undefined) {
     // Its scratch areas (~1 MiB) are allocated in the run's arena, which goes with the run.
-    const kernel = new WasmDiceKernel({ memory: run.memory });
-    const left = FilterStore.attach(run.left, kernel.arena);
-    const right =
-      run.right.byteOffset === run.left.byteOffset ? left : FilterStore.attach(run.right, kernel.arena);
-    scorer =
-      run.strategy === 'rows'
-        ? new RowScorer(run.index, left, right, kernel, run.floor, run.topK)
-        : new BlockScorer(run.index, left, right, run.memory, run.floor, {
-            sortByPopcount: run.sortByPopcount,
-            topK: run.topK,
-          });
+    const arena = new WasmArena({ memory: run.memory });
+    const left = FilterStore.attach(run.left, arena);
+    const right = run.right.byteOffset === run.left.byteOffset ? left : FilterStore.attach(run.right, arena);
+    scorer = new BlockScorer(run.index, left, right, run.memory, run.floor, {
+      sortByPopcount: run.sortByPopcount,
+      topK: run.topK,
+    });
     if (runs.size >= RUNS_KEPT) runs.delete(runs.keys().next().value!);
   } else runs.delete(run.id); // re-inserted below: most recently used last
   runs.set(run.id, scorer);
@@ -39,38 +33,21 @@ function scorerFor(run: RunSpec): RowScorer | BlockScorer {
 }
 
 /**
- * Scores one task into `out`. Block-wise with top-k, each left row keeps only its k best per
- * pass (see BlockScorer), which bounds what a task sends back before the final merge.
+ * Scores one task. With top-k, each left row keeps only its k best per pass (see BlockScorer),
+ * which bounds what a task sends back before the final merge.
  */
-export function scoreTask(
-  task: ScoreTask,
-  out: CandidateBuffer,
-  stats: { candidatePairs: number; comparisons: number },
-): CandidateBuffer {
-  const scorer = scorerFor(task.run);
-  if ('from' in task) {
-    if (!(scorer instanceof BlockScorer))
-      throw new CohortlinkError('CL_INTERNAL', 'a block task reached a row-wise run');
-    scorer.scoreUnits(task.from, task.to, out, stats);
-    return out;
-  }
-  if (!(scorer instanceof RowScorer))
-    throw new CohortlinkError('CL_INTERNAL', 'a row task reached a block-wise run');
-  scorer.scoreRows(task.start, task.end, out, stats);
-  return out;
-}
-
 export function runScoreTask(task: ScoreTask): TaskOutcome {
   try {
-    const stats = { candidatePairs: 0, comparisons: 0 };
-    const out = scoreTask(task, new CandidateBuffer(), stats);
+    const counts = { candidatePairs: 0, comparisons: 0 };
+    const out = new CandidateBuffer();
+    scorerFor(task.run).scoreUnits(task.from, task.to, out, counts);
     return {
       ok: true,
       aIndex: out.aIndex,
       bIndex: out.bIndex,
       score: out.score,
       length: out.length,
-      ...stats,
+      ...counts,
     };
   } catch (e) {
     // Errors cross the thread boundary as plain data: a CohortlinkError's class and code would

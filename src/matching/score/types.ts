@@ -7,9 +7,8 @@ export interface ScoreProgress {
   /** Not known ahead: comparisons are counted only once blocking partners are deduplicated. */
   readonly comparisonsPlanned?: number;
   /**
-   * Left rows finished so far; they finish in tasks of uneven size, in any order. Block-wise,
-   * where a task is a run of blocks rather than of rows, this is the share of the estimated work
-   * done, scaled to rowsTotal (and exactly rowsTotal at the end).
+   * Progress in left rows: a task is a run of blocks rather than of rows, so this is the share
+   * of the estimated work done, scaled to rowsTotal (and exactly rowsTotal at the end).
    */
   readonly rowsDone: number;
   readonly rowsTotal: number;
@@ -28,16 +27,7 @@ export interface ScoreOptions {
   readonly onProgress?: (p: ScoreProgress) => void;
   /** Aborting rejects the run with CL_CANCELLED; tasks not yet started never start. */
   readonly signal?: AbortSignal;
-  /**
-   * 'blocks' (default): block by block, each block's right members gathered into contiguous
-   * memory and scanned by the range kernel. 'rows': left row by left row with the pair-list
-   * kernel, reading partners where they lie (slower on large inputs; kept as the reference).
-   * Both give the same pairs, scores and counts; only the order within a row differs.
-   */
-  readonly strategy?: ScoreStrategy;
 }
-
-export type ScoreStrategy = 'blocks' | 'rows';
 
 export interface ScoreStats {
   /** Distinct (left, right) pairs the blocking passes generated (only j > i when self-linking). */
@@ -50,9 +40,8 @@ export interface ScoreStats {
 
 export interface ScoreResult {
   /**
-   * Pairs in left-row order; within a row by right row (strategy 'rows': in the order blocking
-   * listed the partners, pass by pass, each block in right-row order) or, with top-k, best
-   * first (ties: lower right row). The same whatever the number of workers.
+   * Pairs in left-row order; within a row by right row or, with top-k, best first (ties: lower
+   * right row). The same whatever the number of workers.
    */
   readonly candidates: CandidateBuffer;
   readonly stats: ScoreStats;
@@ -60,16 +49,10 @@ export interface ScoreResult {
 
 export const SCORE_DEFAULTS = {
   workers: 0,
-  /**
-   * Partner-list entries gathered before one kernel call (×4 bytes): long enough that the call
-   * overhead vanishes, short enough to stay in L2 beside the staging area.
-   */
-  batchEntries: 1 << 16,
   /** Tasks per run: enough to balance two threads and report progress often. */
   maxTasks: 128,
-  /** Least estimated work (partner visits) per task, so small runs are not cut into crumbs. */
+  /** Least estimated work (comparisons, see blockPlan.ts) per task, so small runs are not cut into crumbs. */
   minTaskWork: 200_000,
-  strategy: 'blocks',
   /**
    * Block-wise: gather big blocks' right members in popcount order so the popcount window skips
    * pairs. Off: on the 1M × 1M hospital × spine link (real CLKs, keyed blocks of 2–1000 records)

@@ -101,7 +101,7 @@ function kernel(name, words) {
  * on the dev machine, 1024 bits: 189 M/s without the branches, 255 M/s with them. Within a
  * group the popcounts are added as a tree so the adds do not form one serial chain.
  */
-export function unrolledCommon(words) {
+function unrolledCommon(words) {
   const term = (k) => `(i64.popcnt (i64.and (local.get $a${k}) (i64.load offset=${k * 8} (local.get $b))))`;
   const lines = [];
   for (let g = 0; g < words; g += GROUP) {
@@ -122,7 +122,7 @@ export function unrolledCommon(words) {
 }
 
 /** c for any length: one word per iteration, A read from memory. */
-export function loopedCommon() {
+function loopedCommon() {
   return `(local.set $c (i64.const 0))
               (local.set $k (i32.const 0))
               (loop $word
