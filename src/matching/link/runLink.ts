@@ -212,22 +212,24 @@ function solve(
   candidateSets: readonly CandidateArrays[],
 ): Solved {
   // Greedy links at the floor: the links at any threshold t ≥ floor are exactly those scoring
-  // ≥ t. The threshold model describes one-to-one links (a record's best rival samples what a
-  // false link scores), so in many-to-one mode it is fitted on the one-to-one solution.
+  // ≥ t. The threshold model is fitted on the very links it cuts (in many-to-one mode records
+  // outside the spine all link somewhere; a one-to-one fit would hide most of those).
   const bipartite = scored.map((s) => ({
     leftCount: datasets[s.left]!.store.count,
     rightCount: datasets[s.right]!.store.count,
     threshold: options.floor,
   }));
-  const oneToOneAtFloor = scored.map((_, k) => oneToOne(candidateSets[k]!, bipartite[k]!));
-  const atFloor =
-    options.mode === 'many-to-one'
-      ? scored.map((_, k) => manyToOne(candidateSets[k]!, bipartite[k]!))
-      : oneToOneAtFloor;
+  const mode = options.mode === 'many-to-one' ? 'many-to-one' : 'one-to-one';
+  const atFloor = scored.map((_, k) =>
+    mode === 'many-to-one'
+      ? manyToOne(candidateSets[k]!, bipartite[k]!)
+      : oneToOne(candidateSets[k]!, bipartite[k]!),
+  );
   const { fullModel: _model, ...threshold } = decideThreshold(
     scored.map((s, k) => ({
       candidates: candidateSets[k]!,
-      links: oneToOneAtFloor[k]!,
+      links: atFloor[k]!,
+      mode,
       leftCount: datasets[s.left]!.store.count,
       rightCount: datasets[s.right]!.store.count,
     })),

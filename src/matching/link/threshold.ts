@@ -2,12 +2,13 @@
  * The run's threshold: fixed by the user, or chosen from the data (threshold/autoThreshold.ts)
  * from the scores of the greedy links made at the floor and each linked record's runner-up —
  * the links at threshold t are exactly those scoring ≥ t, so their score distribution is what
- * the choice is about. Either way the model's estimates are reported (a fixed threshold gets
- * the estimated precision and recall at that threshold), plus the estimates at t ± 0.02 and
- * ± 0.05 that reviewers ask for.
+ * the choice is about. The model is fitted on the solution the threshold cuts (one-to-one, or
+ * many-to-one with `mode: 'many-to-one'`). Either way the model's estimates are reported (a
+ * fixed threshold gets the estimated precision and recall at that threshold), plus the
+ * estimates at t ± 0.02 and ± 0.05 that reviewers ask for.
  */
 
-import * as fs from 'node:fs';
+import { CohortlinkError } from '../../errors.js';
 import type { CandidateArrays, Links } from '../solve/types.js';
 import {
   chooseThreshold,
@@ -31,9 +32,16 @@ export interface ThresholdDecision {
 
 export interface ThresholdEvidence {
   readonly candidates: CandidateArrays;
+  /** The links at the floor that the threshold will cut: the solution of `mode`. */
   readonly links: Links;
   readonly leftCount: number;
   readonly rightCount: number;
+  /**
+   * What `links` are (default 'one-to-one'). In 'many-to-one' mode pass the many-to-one links at
+   * the floor: the model is then fitted on them, with the left records' runner-ups as the null
+   * (threshold/autoThreshold.ts). All evidence of one run must share a mode.
+   */
+  readonly mode?: 'one-to-one' | 'many-to-one';
 }
 
 const AROUND = [-0.05, -0.02, 0, 0.02, 0.05];
@@ -44,6 +52,9 @@ export function decideThreshold(
   floor: number,
 ): ThresholdDecision & { readonly fullModel: ThresholdModel } {
   // Several dataset pairs (multi-party runs) pool their links: one threshold for the run.
+  const solution = evidence[0]?.mode ?? 'one-to-one';
+  if (evidence.some((e) => (e.mode ?? 'one-to-one') !== solution))
+    throw new CohortlinkError('CL_INTERNAL', 'threshold evidence mixes one-to-one and many-to-one links');
   let length = 0;
   for (const e of evidence) length += e.links.length;
   const scores = new Float64Array(length);
@@ -61,21 +72,6 @@ export function decideThreshold(
     leftCount += e.leftCount;
     rightCount += e.rightCount;
   }
-  if (process.env.CL_THR_DUMP) {
-    const d = process.env.CL_THR_DUMP;
-    fs.mkdirSync(d, { recursive: true });
-    const e0 = evidence[0]!;
-    const r0 = runnerUps(e0.candidates, e0.links, e0.leftCount, e0.rightCount);
-    const w = (n: string, a: ArrayBufferView & { byteLength: number }) => fs.writeFileSync(`${d}/${n}`, Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-    w('left.u32', e0.links.left.subarray(0, e0.links.length));
-    w('right.u32', e0.links.right.subarray(0, e0.links.length));
-    w('score.f64', e0.links.score.subarray(0, e0.links.length));
-    w('lru.f64', r0.left); w('rru.f64', r0.right);
-    w('ca.u32', e0.candidates.aIndex.subarray(0, e0.candidates.length));
-    w('cb.u32', e0.candidates.bIndex.subarray(0, e0.candidates.length));
-    w('cs.f64', e0.candidates.score.subarray(0, e0.candidates.length));
-    fs.writeFileSync(`${d}/meta.json`, JSON.stringify({ leftCount: e0.leftCount, rightCount: e0.rightCount }));
-  }
   const choice = chooseThreshold({
     scores,
     leftRunnerUp,
@@ -84,6 +80,7 @@ export function decideThreshold(
     floor,
     leftCount,
     rightCount,
+    solution,
   });
   const threshold = requested === 'auto' ? choice.threshold : requested;
   const at0 = requested === 'auto' ? choice : estimateAt(choice.model, threshold);

@@ -29,6 +29,15 @@
  * Matches scoring below the floor are invisible to this model: estimated recall is relative to
  * the matches the floor admits, so the floor should sit well below any plausible threshold.
  *
+ * Many-to-one links (each left record to its best right record, `solution: 'many-to-one'`) are
+ * modelled the same way with the left ends only: a false link scores exactly its left record's
+ * best non-match, which is what a surely-matched left record's runner-up samples; right ends
+ * take any number of left records, so their runner-ups say nothing about false links. Fit the
+ * model on the solution the threshold is applied to: a one-to-one fit applied to many-to-one
+ * links misses every unmatched record whose best non-match a true link had already taken
+ * (at a million records, two thirds of them), and the one-to-one null, sampled from both ends,
+ * is not the left ends' null.
+ *
  * Everything after one pass over the links works on a 0.001-wide score grid (scoreGrid.ts):
  * deterministic, no sorting, a few milliseconds for a million links.
  */
@@ -78,6 +87,13 @@ export interface ThresholdInput {
   /** Records on each side (linked or not). */
   readonly leftCount: number;
   readonly rightCount: number;
+  /**
+   * What the links are. 'one-to-one' (default): greedy one-to-one links, whose two ends both
+   * sample the null. 'many-to-one': each left record's best right record (a right record may
+   * take many), so a false link scores exactly its left record's best non-match, there are no
+   * conflicts, and only left runner-ups sample the null (rightRunnerUp is ignored).
+   */
+  readonly solution?: 'one-to-one' | 'many-to-one';
 }
 
 export interface ThresholdModel {
@@ -144,7 +160,12 @@ function checkInput(input: ThresholdInput): void {
         message: `has ${input[k].length} entries, length is ${input.length}`,
       })),
     );
-  if (input.length > Math.min(input.leftCount, input.rightCount))
+  if (input.solution === 'many-to-one') {
+    if (input.length > input.leftCount)
+      throw new CohortlinkError('CL_USAGE', 'more many-to-one links than left records', [
+        { path: '$.length', message: `${input.length} > leftCount` },
+      ]);
+  } else if (input.length > Math.min(input.leftCount, input.rightCount))
     throw new CohortlinkError('CL_USAGE', 'more one-to-one links than records on one side', [
       { path: '$.length', message: `${input.length} > min(leftCount, rightCount)` },
     ]);
@@ -165,10 +186,11 @@ function runnerUpHistogram(input: ThresholdInput, minScore: number): { counts: F
     total++;
     if (v >= input.floor) counts[binOf(v)]!++;
   };
+  const both = input.solution !== 'many-to-one';
   for (let i = 0; i < input.length; i++) {
     if (!(input.scores[i]! >= minScore)) continue;
     add(input.leftRunnerUp[i]!);
-    add(input.rightRunnerUp[i]!);
+    if (both) add(input.rightRunnerUp[i]!);
   }
   return { counts, total };
 }
@@ -204,8 +226,10 @@ export function chooseThreshold(input: ThresholdInput): ThresholdChoice {
   // 3. Scale: fitted to the shape of the links below the reference edge (scaleFit.ts), at most
   // the records that can be unmatched.
   const ref = Math.max(floorBin, quantileBin(nullTail, 1, d.referenceQuantile));
-  const unlinked = Math.max(0, Math.min(input.leftCount, input.rightCount) - links);
-  const maxScale = Math.max(0, Math.min(input.leftCount, input.rightCount) - (fallback ? 0 : confidentLinks));
+  const m2o = input.solution === 'many-to-one';
+  const records = m2o ? input.leftCount : Math.min(input.leftCount, input.rightCount);
+  const unlinked = Math.max(0, records - links);
+  const maxScale = Math.max(0, records - (fallback ? 0 : confidentLinks));
   const nullScale = fitNullScale({
     linkTail,
     nullTail,

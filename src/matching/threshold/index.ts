@@ -1,4 +1,4 @@
-/** Automatic threshold choice for one-to-one linkage (see autoThreshold.ts for the model). */
+/** Automatic threshold choice for one-to-one and many-to-one linkage (see autoThreshold.ts for the model). */
 export {
   chooseThreshold,
   type Estimate,

@@ -3,6 +3,8 @@
  * record of the opposite side. For a link that is surely a true match these are draws from the
  * distribution a false link's score follows (a record's best non-match), which is what the
  * threshold model needs; for any link they also give the margin to the closest rival.
+ * Many-to-one links (a right record in several) are accepted too; then only the left runner-ups
+ * are meaningful, which is all the many-to-one model reads.
  */
 
 /** Candidate pairs as parallel arrays (a CandidateBuffer is one). */
