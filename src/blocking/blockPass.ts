@@ -20,8 +20,8 @@ export interface PassStats {
   readonly cappedPairs: number;
   /** Left records (self-linking: records) whose block in this pass was capped. */
   readonly cappedRecords: number;
-  /** Blocks by pair count: [upper bound of the bucket (inclusive), blocks]. */
-  readonly sizeHistogram: readonly (readonly [number, number])[];
+  /** Blocks by pair count: buckets of at most `maxPairs` pairs (null: the open last bucket). */
+  readonly sizeHistogram: readonly HistogramBucket[];
 }
 
 export interface BuiltPass {
@@ -29,6 +29,11 @@ export interface BuiltPass {
   /** Per right record its block id (-1 without a key); used to measure pair completeness. */
   readonly rightBlock: Int32Array;
   readonly stats: PassStats;
+}
+
+export interface HistogramBucket {
+  readonly maxPairs: number | null;
+  blocks: number;
 }
 
 /** Upper bounds of the block-size histogram buckets, in pairs; the last bucket is open. */
@@ -65,7 +70,10 @@ export function buildPass(input: PassInput): BuiltPass {
     }
 
   const capped = new Uint8Array(blocks);
-  const histogram = HISTOGRAM_BOUNDS.map((bound) => [bound, 0] as [number, number]);
+  const histogram: HistogramBucket[] = HISTOGRAM_BOUNDS.map((bound) => ({
+    maxPairs: Number.isFinite(bound) ? bound : null,
+    blocks: 0,
+  }));
   let blocksUsed = 0;
   let pairs = 0;
   let largest = 0;
@@ -87,7 +95,7 @@ export function buildPass(input: PassInput): BuiltPass {
     if (n > largest) largest = n;
     let h = 0;
     while (n > HISTOGRAM_BOUNDS[h]!) h++;
-    histogram[h]![1]++;
+    histogram[h]!.blocks++;
   }
 
   const rightOffsets = sharedUint32(blocks + 1);
