@@ -8,6 +8,7 @@
  * Writing files is the caller's job (writeOutputs.ts for the CLI; the store for the service),
  * so that nothing is half-written when a stage fails.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type BlockingReport, type BuiltIndex, buildBlockIndex } from '../../blocking/buildIndex.js';
 import { CohortlinkError } from '../../errors.js';
@@ -28,6 +29,8 @@ export interface LinkProgress {
   readonly stage: LinkStage;
   readonly done: number;
   readonly total: number;
+  /** While comparing: pairs compared so far in this dataset pair. */
+  readonly comparisonsDone?: number;
 }
 
 export interface LinkInput {
@@ -114,11 +117,12 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
     const out: EncodedDataset[] = [];
     for (const [k, input] of inputs.entries()) {
       checkAbort();
+      const size = fileSize(input.path);
       out.push(
         await readEncodings(input.path, {
           name: names[k]!,
           allocator: arena,
-          onProgress: (bytes) => progress({ stage: 'load', done: bytes, total: 0 }),
+          onProgress: (bytes) => progress({ stage: 'load', done: bytes, total: size }),
         }),
       );
       // Compare fingerprints as soon as two are known: a mismatch fails before more reading.
@@ -150,7 +154,13 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
         workers: options.workers,
         topK: options.topK,
         ...(request.signal !== undefined ? { signal: request.signal } : {}),
-        onProgress: (p) => progress({ stage: 'score', done: p.rowsDone, total: p.rowsTotal }),
+        onProgress: (p) =>
+          progress({
+            stage: 'score',
+            done: p.rowsDone,
+            total: p.rowsTotal,
+            comparisonsDone: p.comparisonsDone,
+          }),
       }),
     );
     candidateSets.push(s.candidates);
@@ -185,6 +195,14 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
     keyStats: keys.stats,
     timings,
   };
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // the reader reports the unreadable file itself
+  }
 }
 
 function parseOptions(input: LinkOptionsInput): LinkOptions {
