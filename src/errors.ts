@@ -28,6 +28,27 @@ export const ERROR_CODES = {
   // 130 as for a shell job stopped by Ctrl-C; 499 is the "client closed request" status proxies log.
   CL_CANCELLED: { exitCode: 130, httpStatus: 499, summary: 'The run was cancelled before it finished.' },
   CL_INTERNAL: { exitCode: 70, httpStatus: 500, summary: 'An unexpected internal error.' },
+  CL_UNAUTHENTICATED: { exitCode: 2, httpStatus: 401, summary: 'No valid bearer token was presented.' },
+  CL_FORBIDDEN: {
+    exitCode: 2,
+    httpStatus: 403,
+    summary: "The token's role or organisation may not do this.",
+  },
+  CL_NOT_FOUND: { exitCode: 2, httpStatus: 404, summary: 'The resource does not exist or is not visible.' },
+  CL_CONFLICT: { exitCode: 3, httpStatus: 409, summary: 'The request conflicts with the current state.' },
+  CL_PAYLOAD_TOO_LARGE: { exitCode: 3, httpStatus: 413, summary: 'The request body exceeds the limit.' },
+  CL_UNSUPPORTED_MEDIA_TYPE: {
+    exitCode: 2,
+    httpStatus: 415,
+    summary: 'The content type or content encoding is not accepted.',
+  },
+  CL_RATE_LIMITED: { exitCode: 3, httpStatus: 429, summary: 'Too many requests for this token.' },
+  CL_NOT_READY: { exitCode: 4, httpStatus: 503, summary: 'The service is not ready.' },
+  CL_STORE_CORRUPT: {
+    exitCode: 5,
+    httpStatus: 500,
+    summary: 'The store failed an integrity check (e.g. the audit chain).',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import { registerAdmin } from './admin.js';
+import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { registerEncode } from './encode.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
 import { registerLink } from './link.js';
 import { registerSchema } from './schema.js';
+import { registerServe } from './serve.js';
 
 /** Every subcommand registers here, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -14,4 +17,7 @@ export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerSchema(program);
   registerDemo(program);
+  registerServe(program);
+  registerAdmin(program);
+  registerAudit(program);
 }

@@ -1,0 +1,136 @@
+/**
+ * The HTTP service: `buildApp(deps)` returns a Fastify instance ready to `listen` (tests use
+ * `app.listen({ port: 0 })`). Layout:
+ *
+ *   root: helmet, rate limit, request ids, error body, metrics, OpenAPI (/openapi.json, /docs),
+ *         /healthz, /readyz, /metrics                                  (no token needed)
+ *   └ API scope: bearer-token auth on every route (deny by default)
+ *       └ one encapsulated context per RoutePlugin: the built-in resources, then deps.routes
+ *         (e.g. the run manager's)
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { CohortlinkError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import type { DataFiles } from '../store/files.js';
+import { type ServiceConfigInput, serviceConfigSchema } from './config.js';
+import { createContext, type RoutePlugin, type ServiceContext } from './context.js';
+import { httpMetrics, MetricsRegistry } from './metrics.js';
+import { authenticate } from './plugins/auth.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { auditRoutes } from './routes/audit.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { healthRoutes } from './routes/health.js';
+import { organisationRoutes } from './routes/organisations.js';
+import { projectRoutes } from './routes/projects.js';
+import { usageRoutes } from './routes/usage.js';
+
+export interface LoggerSettings {
+  readonly level?: string;
+  /** Where JSON log lines go (default stdout); tests pass a stream to inspect them. */
+  readonly stream?: { write(line: string): void };
+}
+
+export interface AppDeps {
+  readonly db: Db;
+  /** The data folder, already `init()`ed. */
+  readonly files: DataFiles;
+  /** false = no logging. */
+  readonly logger?: LoggerSettings | false;
+  readonly config?: ServiceConfigInput;
+  /** Pass one to share it with components built outside the app (e.g. the run manager). */
+  readonly metrics?: MetricsRegistry;
+  /** Extra route groups, registered inside the authenticated scope after the built-in ones. */
+  readonly routes?: readonly RoutePlugin[];
+}
+
+export interface App {
+  readonly app: FastifyInstance;
+  readonly ctx: ServiceContext;
+}
+
+const BUILT_IN_ROUTES: readonly RoutePlugin[] = [
+  organisationRoutes,
+  projectRoutes,
+  datasetRoutes,
+  auditRoutes,
+  usageRoutes,
+];
+
+/** A client-supplied request id is kept only if it is short and plain (it goes into logs). */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const config = serviceConfigSchema.parse(deps.config ?? {});
+  const metrics = deps.metrics ?? new MetricsRegistry();
+  const http = httpMetrics(metrics);
+  const ctx = createContext({ db: deps.db, files: deps.files, config, metrics, http });
+
+  const app = Fastify({
+    logger: loggerOptions(deps.logger),
+    bodyLimit: config.jsonBodyLimitBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Uploads of hundreds of MB take seconds; the default timeouts are generous enough, but a
+    // request must not be cut at an arbitrary point: only idle connections time out.
+    requestTimeout: 0,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(helmet, { global: true });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    // Per token: the hash of the Authorization header (not the token itself, which must not be
+    // kept in memory longer than a request); per address without one.
+    keyGenerator: (req) => {
+      const auth = req.headers.authorization;
+      return auth === undefined
+        ? `ip:${req.ip}`
+        : `t:${createHash('sha256').update(auth).digest('base64url')}`;
+    },
+    errorResponseBuilder: (_req, c) =>
+      new CohortlinkError(
+        'CL_RATE_LIMITED',
+        `rate limit of ${c.max} requests per ${c.after} exceeded; retry later`,
+      ),
+  });
+  await registerOpenApi(app);
+  registerMetrics(app, metrics, http);
+  await app.register(async (scope) => healthRoutes(scope, ctx));
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', authenticate(deps.db));
+    for (const plugin of [...BUILT_IN_ROUTES, ...(deps.routes ?? [])])
+      await api.register(async (scope) => plugin(scope, ctx));
+  });
+  await app.ready();
+  return { app, ctx };
+}
+
+function loggerOptions(settings: LoggerSettings | false | undefined): FastifyServerOptions['logger'] {
+  if (settings === false) return false;
+  return {
+    level: settings?.level ?? 'info',
+    ...(settings?.stream ? { stream: settings.stream } : {}),
+    // Fastify's request serializer logs method, url and address, not headers; this guards any
+    // future log call that includes them. Bodies (identifiers' encodings) are never logged.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization'],
+      censor: '[redacted]',
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The service's tunables, in one place with their units. `serve` and tests override any of
+ * them; everything else reads the validated result.
+ */
+import { z } from 'zod';
+
+export const serviceConfigSchema = z.object({
+  /** JSON bodies (admin requests): 64 KiB is far more than any legitimate one. */
+  jsonBodyLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** One encodings upload as stored (after gzip): 4 GiB ≈ 11M encodings of 1024 bits. */
+  uploadLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 ** 3),
+  /** Longest single NDJSON line (the summary line is the longest): 16 MiB. */
+  maxLineBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 ** 2),
+  /** Requests per token (per address without one) per window. */
+  rateLimitMax: z.number().int().positive().default(600),
+  rateLimitWindowMs: z.number().int().positive().default(60_000),
+});
+
+export type ServiceConfig = z.output<typeof serviceConfigSchema>;
+export type ServiceConfigInput = z.input<typeof serviceConfigSchema>;

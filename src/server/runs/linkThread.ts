@@ -1,0 +1,119 @@
+/**
+ * The link thread: executes runs with `runLink` and writes their files, off the main thread.
+ * Reading a million encodings, blocking, solving, assigning keys and writing ~100 MB of CSV are
+ * seconds of synchronous work each; on the main thread they would stall every HTTP request
+ * (status p99 would be the longest stage). Here only progress messages reach the main thread.
+ * The scoring pool (`scorePool`) is created by this thread and shared by all its runs; it is
+ * closed on shutdown.
+ */
+import { parentPort } from 'node:worker_threads';
+import { CohortlinkError, isCohortlinkError } from '../../errors.js';
+import { readKeyFile } from '../../matching/keys/keyFiles.js';
+import { type KeySource, type LinkProgress, runLink } from '../../matching/link/runLink.js';
+import { runSummary } from '../../matching/link/summary.js';
+import { writeLinkOutputs } from '../../matching/output/writeLinkOutputs.js';
+import { closeScorePool } from '../../matching/score/index.js';
+import type { FromLinkThread, LinkJob, ToLinkThread } from './protocol.js';
+
+/** Progress messages per run at most this often (ms), besides one at every stage change. */
+const PROGRESS_EVERY_MS = 100;
+
+const port = parentPort;
+if (port === null) throw new Error('linkThread.ts runs as a worker thread');
+const post = (m: FromLinkThread): void => port.postMessage(m);
+const running = new Map<string, AbortController>();
+
+port.on('message', (m: ToLinkThread) => {
+  if (m.type === 'start') void execute(m.job);
+  else if (m.type === 'cancel') running.get(m.runId)?.abort();
+  else void shutdown();
+});
+
+async function shutdown(): Promise<void> {
+  for (const c of running.values()) c.abort();
+  await closeScorePool();
+  post({ type: 'closed' });
+  port?.close();
+}
+
+async function execute(job: LinkJob): Promise<void> {
+  const controller = new AbortController();
+  running.set(job.runId, controller);
+  try {
+    const onProgress = progressReporter(job);
+    const result = await runLink({
+      inputs: job.inputs.map((i) => ({ name: i.name, path: i.path })),
+      options: job.options,
+      keySource: previousKeySource(job.previousKeys),
+      onProgress,
+      signal: controller.signal,
+    });
+    // The last point where a cancel is honoured: after this the files are written and the
+    // manager decides (it discards the result of a run cancelled meanwhile).
+    if (controller.signal.aborted) throw new CohortlinkError('CL_CANCELLED', 'the linkage run was cancelled');
+    post({ type: 'progress', runId: job.runId, stage: 'write', done: 0, total: 1 });
+    writeLinkOutputs(result, {
+      links: job.output.links,
+      keysDir: job.output.keysDir,
+      summary: job.output.summary,
+    });
+    const records: Record<string, number> = {};
+    for (const d of result.datasets) records[d.name] = d.store.count;
+    post({
+      type: 'done',
+      runId: job.runId,
+      result: {
+        summary: runSummary(result),
+        records,
+        comparisons: result.pairs.reduce((s, p) => s + p.comparisons, 0),
+      },
+    });
+  } catch (err) {
+    // Only cohortlink's own messages leave the thread: they never carry identifier values.
+    // Anything else may (a parser quoting its input), so it is reported by code alone.
+    if (isCohortlinkError(err))
+      post({ type: 'failed', runId: job.runId, code: err.code, message: err.message });
+    else
+      post({ type: 'failed', runId: job.runId, code: 'CL_INTERNAL', message: 'the run failed unexpectedly' });
+  } finally {
+    running.delete(job.runId);
+  }
+}
+
+/** Keys of the previous run that keyed each dataset; read lazily, once per dataset. */
+function previousKeySource(files: Readonly<Record<string, string>>): KeySource {
+  return {
+    existingKeys(dataset, refs) {
+      const path = files[dataset];
+      if (path === undefined) return [];
+      const held = readKeyFile(path);
+      return refs.map((r) => held.get(r));
+    },
+  };
+}
+
+/**
+ * runLink reports reading progress as bytes of the file being read (restarting at each file);
+ * the run's reading progress is bytes of all its files, so finished files are added in.
+ */
+function progressReporter(job: LinkJob): (p: LinkProgress) => void {
+  const totalBytes = job.inputs.reduce((s, i) => s + i.bytes, 0);
+  let stage = '';
+  let last = 0;
+  let filesDone = 0;
+  let lastBytes = 0;
+  return (p) => {
+    let { done, total } = p;
+    if (p.stage === 'load') {
+      if (done < lastBytes) filesDone += lastBytes;
+      lastBytes = done;
+      done += filesDone;
+      total = totalBytes;
+    }
+    const now = performance.now();
+    if (p.stage === stage && now - last < PROGRESS_EVERY_MS) return;
+    stage = p.stage;
+    last = now;
+    post({ type: 'progress', runId: job.runId, stage: p.stage, done, total });
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The data folder beside the database (`<db>.files/`): bulk files that SQLite rows refer to.
+ * A file appears under its final name only by rename from `tmp/`, so a reader never sees half a
+ * file; whatever is left in `tmp/` at start-up belongs to an upload that never committed.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { newId } from './clock.js';
+
+export class DataFiles {
+  readonly tmpDir: string;
+  readonly datasetsDir: string;
+
+  constructor(readonly root: string) {
+    this.tmpDir = join(root, 'tmp');
+    this.datasetsDir = join(root, 'datasets');
+  }
+
+  /** The folder for a database file; `:memory:` databases need an explicit root. */
+  static besideDatabase(dbPath: string): DataFiles {
+    return new DataFiles(`${dbPath}.files`);
+  }
+
+  /** Creates the folders and removes temp files left by a previous process; returns how many. */
+  init(): number {
+    mkdirSync(this.tmpDir, { recursive: true });
+    mkdirSync(this.datasetsDir, { recursive: true });
+    const orphans = readdirSync(this.tmpDir);
+    for (const name of orphans) rmSync(join(this.tmpDir, name), { force: true, recursive: true });
+    return orphans.length;
+  }
+
+  tempPath(): string {
+    return join(this.tmpDir, `${newId()}.part`);
+  }
+
+  datasetPath(datasetId: string): string {
+    return join(this.datasetsDir, `${datasetId}.ndjson`);
+  }
+
+  /** Moves a finished temp file to its final name; the file's data must already be flushed. */
+  commit(tempPath: string, finalPath: string): void {
+    renameSync(tempPath, finalPath);
+    // The rename itself is durable only once the directory entry is flushed.
+    const dir = openSync(this.datasetsDir, 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  }
+
+  remove(path: string): void {
+    rmSync(path, { force: true });
+  }
+
+  /** Temp files present now (tests check that failed uploads leave none). */
+  temps(): string[] {
+    return readdirSync(this.tmpDir);
+  }
+}

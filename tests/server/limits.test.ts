@@ -1,0 +1,87 @@
+/** Size and rate limits, each on a service configured with a small limit. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOrganisation } from '../../src/store/repos/organisations.js';
+import { addMember, createProject } from '../../src/store/repos/projects.js';
+import { createToken } from '../../src/store/tokens.js';
+import { call, encodingsNdjson, startTestService, type TestService, uploadId } from './helpers.js';
+
+let s: TestService | undefined;
+afterEach(async () => {
+  await s?.close();
+  s = undefined;
+});
+
+function provider(svc: TestService): { token: string; projectId: string } {
+  const org = createOrganisation(svc.db, 'Provider');
+  const project = createProject(svc.db, 'P');
+  addMember(svc.db, project.id, org.id);
+  return {
+    token: createToken(svc.db, { organisationId: org.id, role: 'provider' }).token,
+    projectId: project.id,
+  };
+}
+
+describe('upload size limit', () => {
+  const body = `${encodingsNdjson({ records: 100 }).join('\n')}\n`; // ~5 KB
+
+  it('refuses a declared oversize body with 413', async () => {
+    s = await startTestService({ uploadLimitBytes: 2000 });
+    const { token, projectId } = provider(s);
+    const r = await call(s, 'POST', `/projects/${projectId}/datasets?name=big&uploadId=${uploadId()}`, {
+      token,
+      body,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe('CL_PAYLOAD_TOO_LARGE');
+    expect(s.files.temps()).toEqual([]);
+  });
+
+  it('refuses a streamed (chunked) oversize body with 413 and keeps nothing', async () => {
+    s = await startTestService({ uploadLimitBytes: 2000 });
+    const { token, projectId } = provider(s);
+    const chunks = body.match(/[\s\S]{1,500}/g)!;
+    const stream = new ReadableStream({
+      pull(c) {
+        const next = chunks.shift();
+        if (next === undefined) c.close();
+        else c.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const r = await call(s, 'POST', `/projects/${projectId}/datasets?name=big&uploadId=${uploadId()}`, {
+      token,
+      body: stream,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error.message).toMatch(/2000 bytes/);
+    expect(s.files.temps()).toEqual([]);
+    expect(s.db.prepare('SELECT count(*) AS n FROM dataset').get()).toEqual({ n: 0 });
+  });
+
+  it('refuses an oversize JSON body with 413', async () => {
+    s = await startTestService({ jsonBodyLimitBytes: 1024 });
+    const r = await call(s, 'POST', '/organisations', {
+      token: s.adminToken,
+      json: { name: 'x'.repeat(5000) },
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe('CL_PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('rate limit', () => {
+  it('limits each token separately with 429 CL_RATE_LIMITED', async () => {
+    s = await startTestService({ rateLimitMax: 3 });
+    const other = createToken(s.db, {
+      organisationId: createOrganisation(s.db, 'B').id,
+      role: 'admin',
+    }).token;
+    for (let i = 0; i < 3; i++)
+      expect((await call(s, 'GET', '/projects', { token: s.adminToken })).status).toBe(200);
+    const limited = await call(s, 'GET', '/projects', { token: s.adminToken });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('CL_RATE_LIMITED');
+    expect((await call(s, 'GET', '/projects', { token: other })).status).toBe(200);
+  });
+});
