@@ -15,12 +15,7 @@ import {
   runnerUps,
   type ThresholdChoice,
 } from '../src/matching/threshold/index.js';
-import {
-  type Confusion,
-  evaluateLinks,
-  indexTruth,
-  sweep,
-} from '../src/quality/evaluate.js';
+import { type Confusion, evaluateLinks, indexTruth, sweep } from '../src/quality/evaluate.js';
 import { truthByKey } from '../src/quality/truth.js';
 
 /**
