@@ -2,6 +2,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { canonicalJson } from '../canonicalJson.js';
 
 /**
  * Key derivation. The shared secret never leaves this module's callers except as derived
@@ -52,17 +53,6 @@ export function deriveKey(secret: Uint8Array, label: string, length = 32): Uint8
 export function keyFingerprint(secret: Uint8Array): string {
   const k = deriveKey(secret, 'fingerprint');
   return bytesToHex(hmac(sha256, k, utf8.encode('cohortlink key fingerprint v1'))).slice(0, 32);
-}
-
-/** SHA-256 of a canonical JSON rendering (object keys sorted), so formatting never matters. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
 export function schemaFingerprint(normalisedSchema: unknown): string {

@@ -8,6 +8,7 @@
  * identifiers, record refs, keys, encodings or tokens.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonicalJson.js';
 import { CohortlinkError } from '../errors.js';
 import { isoNow } from './clock.js';
 import type { Db } from './db.js';
@@ -50,17 +51,6 @@ interface AuditRow {
   detail_json: string;
   prev_hash: string;
   hash: string;
-}
-
-/** JSON with object keys sorted at every depth: the same content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
 function entryHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {

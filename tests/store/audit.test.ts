@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { appendAudit, canonicalJson, verifyAudit } from '../../src/store/audit.js';
+import { canonicalJson } from '../../src/canonicalJson.js';
+import { appendAudit, verifyAudit } from '../../src/store/audit.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 
 function seed(db: Db, n: number): void {
