@@ -95,3 +95,31 @@ describe('KeyInterner', () => {
     );
   });
 });
+
+describe('readEncodingsInWorker', () => {
+  it('gives the same dataset as reading in-process, and the same errors', async () => {
+    const { readEncodingsInWorker } = await import('../../src/matching/input/readInWorker.js');
+    const path = file('worker.ndjson', [
+      H,
+      { ref: 'a', clk: clk(0xff), blocks: { k1: 'X', k2: 'P' } },
+      { ref: 'b', clk: clk(0x01), blocks: { k2: 'P' } },
+      { ref: 'c', clk: clk(0x03), blocks: { k1: 'X', k2: 'Q' } },
+    ]);
+    const here = await readEncodings(path, { name: 'w' });
+    const there = await readEncodingsInWorker(path, { name: 'w' });
+    expect(there.refs).toEqual(here.refs);
+    expect(Array.from(there.store.bytes)).toEqual(Array.from(here.store.bytes));
+    expect(Array.from(there.store.popcounts)).toEqual(Array.from(here.store.popcounts));
+    for (const k of ['k1', 'k2']) {
+      const a = here.blockKeys.get(k)!;
+      const b = there.blockKeys.get(k)!;
+      expect(Array.from(b.ids)).toEqual(Array.from(a.ids));
+      for (let id = 0; id < a.keys.size; id++) expect(b.keys.lookup(a.keys.hi[id]!, a.keys.lo[id]!)).toBe(id);
+    }
+    const bad = file('worker-bad.ndjson', [H, { ref: 'x', clk: clk(1) }, '{"ref":']);
+    await expect(readEncodingsInWorker(bad, { name: 'w' })).rejects.toMatchObject({
+      code: 'CL_NDJSON_MALFORMED',
+      message: expect.stringMatching(/line 3/),
+    });
+  });
+});

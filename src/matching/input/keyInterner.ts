@@ -30,6 +30,13 @@ export class KeyInterner {
     this.lo = new Uint32Array(Math.max(16, expected));
   }
 
+  /** An interner holding these hashes as ids 0..size-1 (one made in another thread, rebuilt). */
+  static fromHashes(hi: Uint32Array, lo: Uint32Array, size: number): KeyInterner {
+    const k = new KeyInterner(Math.max(16, size));
+    for (let id = 0; id < size; id++) k.intern(hi[id]!, lo[id]!);
+    return k;
+  }
+
   /** The id of the key with this hash, adding it if new. */
   intern(hi: number, lo: number): number {
     const found = this.lookup(hi, lo);

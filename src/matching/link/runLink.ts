@@ -13,6 +13,7 @@ import { basename } from 'node:path';
 import { type BlockingReport, type BuiltIndex, buildBlockIndex } from '../../blocking/buildIndex.js';
 import { CohortlinkError } from '../../errors.js';
 import { type EncodedDataset, readEncodings } from '../input/readEncodings.js';
+import { readEncodingsInWorker } from '../input/readInWorker.js';
 import { WasmArena } from '../kernel/wasmArena.js';
 import { assignLinkageKeys, type KeyAssignmentStats } from '../keys/assignKeys.js';
 import { scoreCandidates } from '../score/index.js';
@@ -22,6 +23,9 @@ import { checkCompatible } from './checkCompatible.js';
 import { clustersFromLinks, clustersFromManyToOne } from './clusters.js';
 import { type LinkOptions, type LinkOptionsInput, linkOptionsSchema } from './options.js';
 import { decideThreshold, type ThresholdDecision } from './threshold.js';
+
+/** Below this many bytes in all, files are read one after another on this thread (a worker's start-up would cost more). */
+const PARALLEL_READ_BYTES = 32 << 20;
 
 export type LinkStage = 'load' | 'block' | 'score' | 'solve' | 'keys';
 
@@ -114,15 +118,36 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
   // Every store lives in one shared WASM memory, so scoring workers read the filters in place.
   const arena = new WasmArena();
   const datasets = await timed('load', async () => {
+    const sizes = inputs.map((i) => fileSize(i.path));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const read = new Float64Array(inputs.length);
+    const report = (k: number, bytes: number): void => {
+      read[k] = bytes;
+      progress({ stage: 'load', done: read.reduce((a, b) => a + b, 0), total });
+    };
+    if (inputs.length > 1 && total >= PARALLEL_READ_BYTES) {
+      // Large files are parsed on one thread each, in parallel; fingerprints are compared after.
+      const out = await Promise.all(
+        inputs.map((input, k) =>
+          readEncodingsInWorker(input.path, {
+            name: names[k]!,
+            allocator: arena,
+            onProgress: (bytes) => report(k, bytes),
+            ...(request.signal !== undefined ? { signal: request.signal } : {}),
+          }),
+        ),
+      );
+      checkCompatible(out);
+      return out;
+    }
     const out: EncodedDataset[] = [];
     for (const [k, input] of inputs.entries()) {
       checkAbort();
-      const size = fileSize(input.path);
       out.push(
         await readEncodings(input.path, {
           name: names[k]!,
           allocator: arena,
-          onProgress: (bytes) => progress({ stage: 'load', done: bytes, total: size }),
+          onProgress: (bytes) => report(k, bytes),
         }),
       );
       // Compare fingerprints as soon as two are known: a mismatch fails before more reading.
