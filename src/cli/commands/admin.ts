@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
-import { appendAudit } from '../../store/audit.js';
 import { openDatabase } from '../../store/db.js';
-import { createOrganisation } from '../../store/repos/organisations.js';
-import { countAdminTokens, createToken } from '../../store/tokens.js';
+import { initAdmin } from '../../store/initAdmin.js';
 
 interface InitFlags {
   db: string;
@@ -20,25 +18,18 @@ export function registerAdmin(program: Command): void {
     .action((flags: InitFlags) => {
       const db = openDatabase(flags.db);
       try {
-        const { token, organisationId } = db
-          .transaction(() => {
-            if (countAdminTokens(db) > 0)
-              throw new CohortlinkError(
-                'CL_CONFLICT',
-                `${flags.db} already has an admin token; create further tokens through the API`,
-              );
-            const org = createOrganisation(db, flags.name);
-            const t = createToken(db, { organisationId: org.id, role: 'admin', label: 'admin init' });
-            appendAudit(db, { action: 'organisation.created', target: org.id, detail: { name: org.name } });
-            appendAudit(db, {
-              action: 'token.created',
-              organisationId: org.id,
-              target: t.record.id,
-              detail: { organisationId: org.id, role: 'admin', via: 'admin init' },
-            });
-            return { token: t.token, organisationId: org.id };
-          })
-          .immediate();
+        let created: { token: string; organisationId: string };
+        try {
+          created = initAdmin(db, flags.name);
+        } catch (err) {
+          if (err instanceof CohortlinkError && err.code === 'CL_CONFLICT')
+            throw new CohortlinkError(
+              'CL_CONFLICT',
+              `${flags.db} already has an admin token; create further tokens through the API`,
+            );
+          throw err;
+        }
+        const { token, organisationId } = created;
         process.stderr.write(
           `created admin organisation ${organisationId}; the token below is shown once — store it now\n`,
         );

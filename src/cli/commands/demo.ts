@@ -6,6 +6,7 @@ import { generatePopulation } from '../../../datasets/generate.js';
 import { encodeFile } from '../../encoding/encodeFile.js';
 import { PRESETS } from '../../encoding/schema/presets.js';
 import { readSecret } from '../../encoding/secret.js';
+import { serveDemo } from '../demoService.js';
 import { progressBar } from '../progress.js';
 import { executeLink } from './link.js';
 import { intOption } from './options.js';
@@ -24,7 +25,13 @@ export function registerDemo(program: Command): void {
     .option('--dir <dir>', 'where to put the demo data', 'data/demo')
     .option('--people <n>', 'people in the spine', intOption('--people', 1, 10_000_000), 20_000)
     .option('--seed <n>', 'generator seed', intOption('--seed', 0, Number.MAX_SAFE_INTEGER), 2026)
-    .action(async (o: { dir: string; people: number; seed: number }) => {
+    .option(
+      '--serve',
+      'then hand the encodings to the linkage service over HTTP, link them there and keep serving',
+      false,
+    )
+    .option('--port <n>', 'port for --serve', intOption('--port', 0, 65_535), 8080)
+    .action(async (o: { dir: string; people: number; seed: number; serve: boolean; port: number }) => {
       mkdirSync(o.dir, { recursive: true });
       const secretFile = join(o.dir, 'secret.key');
       if (!existsSync(secretFile))
@@ -79,5 +86,21 @@ export function registerDemo(program: Command): void {
         `demo ready in ${o.dir}: key fingerprint ${header.keyFingerprint}, schema fingerprint ${header.schemaFingerprint}\n` +
           `linked to the spine — ${linked.join('; ')}\nlinkage keys in ${o.dir}/*.keys.csv; links in ${o.dir}/*-links.csv; run summaries beside them\n`,
       );
+      if (o.serve) {
+        const service = await serveDemo({
+          dir: o.dir,
+          port: o.port,
+          datasets: gen.files
+            .filter((x) => x.file.endsWith('.csv') && !['truth', 'spine'].includes(x.name))
+            .map((x) => x.name),
+        });
+        await new Promise<void>((resolve) => {
+          const stop = (): void => {
+            service.close().then(resolve, resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      }
     });
 }

@@ -1,37 +1,53 @@
 import type { Command } from 'commander';
-import type { RoutePlugin } from '../../server/context.js';
-import { runRoutes } from '../../server/routes/runs.js';
+import { runRoutePlugin } from '../../server/routes/runs.js';
 import { startService } from '../../server/start.js';
 import { intOption } from './options.js';
-
-/** The run manager's routes (src/server/routes/runs.ts), given the service context. */
-const withRuns: RoutePlugin = async (app, ctx) => {
-  await app.register(runRoutes, { ctx });
-};
 
 interface ServeFlags {
   port: number;
   host: string;
   db: string;
   logLevel: string;
+  rateLimit?: number;
+}
+
+/** `COHORTLINK_RATE_LIMIT` when `--rate-limit` is not given; undefined = the config default. */
+function rateLimitFromEnv(): number | undefined {
+  const v = process.env.COHORTLINK_RATE_LIMIT;
+  if (v === undefined || v.trim() === '') return undefined;
+  return intOption('COHORTLINK_RATE_LIMIT', 0, 1_000_000_000)(v);
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Run the linkage service (HTTP API, OpenAPI docs at /docs)')
-    .option('--port <n>', 'TCP port', intOption('--port', 0, 65_535), 8080)
+    .option(
+      '--port <n>',
+      'TCP port (0 = any free port; the address is printed on stderr)',
+      intOption('--port', 0, 65_535),
+      8080,
+    )
     .option('--host <addr>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
     .option('--db <file>', 'SQLite database; bulk files go in <file>.files/', './data/cohortlink.db')
     .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug', 'info')
+    .option(
+      '--rate-limit <n>',
+      'requests per minute per token (per address without one); 0 = no limit (default 600, or COHORTLINK_RATE_LIMIT)',
+      intOption('--rate-limit', 0, 1_000_000_000),
+    )
     .action(async (flags: ServeFlags) => {
+      const rateLimitMax = flags.rateLimit ?? rateLimitFromEnv();
       const service = await startService({
         dbPath: flags.db,
         port: flags.port,
         host: flags.host,
         logger: { level: flags.logLevel },
-        routes: [withRuns],
+        config: rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 },
+        routes: [runRoutePlugin()],
       });
+      // One plain line, whatever the log level, so scripts and tests can find the port.
+      process.stderr.write(`cohortlink serve: listening on ${service.address}\n`);
       // Stop taking requests, let those in flight finish, then close the database.
       await new Promise<void>((resolve) => {
         const stop = () => {
