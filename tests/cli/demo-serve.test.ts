@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
+import { CLI } from '../helpers/paths.js';
+
+let child: ChildProcess | undefined;
+afterAll(() => {
+  child?.kill('SIGKILL');
+});
+
+describe('cohortlink demo --serve', () => {
+  it('links the demo inside the service and answers a reviewer, then stops on SIGINT', async () => {
+    const dir = tempDir('cohortlink-demo-serve-');
+    const proc = spawn(
+      process.execPath,
+      [CLI, 'demo', '--dir', dir, '--people', '1500', '--serve', '--port', '0'],
+      {
+        env: { ...process.env, CI: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = proc;
+    let out = '';
+    let err = '';
+    proc.stderr!.on('data', (d) => {
+      err += d;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      proc.stdout!.on('data', (d) => {
+        out += d;
+        const m = /linkage service ready on (http:\/\/[^\s]+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      proc.on('exit', (code) => reject(new Error(`demo exited ${code}: ${err.slice(-2000)}`)));
+    });
+    const tokens = JSON.parse(readFileSync(join(dir, 'service-tokens.json'), 'utf8'));
+    const reviewer = tokens.organisations.find((o: { role: string }) => o.role === 'reviewer').token;
+    const res = await fetch(`${url}/runs/${tokens.runs[0].runId}/summary`, {
+      headers: { authorization: `Bearer ${reviewer}` },
+    });
+    expect(res.status).toBe(200);
+    const summary = await res.json();
+    expect(JSON.stringify(summary)).toMatch(/succeeded/);
+    // The tokens never reach the terminal.
+    for (const o of tokens.organisations) expect(out + err).not.toContain(o.token);
+    expect(out + err).not.toContain(tokens.admin);
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+    child = undefined;
+  }, 120_000);
+});
