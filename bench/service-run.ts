@@ -6,25 +6,20 @@
  *     [--right /tmp/scale/spine.ndjson] [--seconds 10] [--connections 100]
  *
  * 1. CLI: `cohortlink link … --mode many-to-one --workers 2` in a child process (wall time).
- * 2. Service: datasets registered directly (hard links into the data folder, as an upload would
+ * 2. Service: the real `cohortlink serve` in a child process (`--rate-limit 0`: the default
+ *    600 requests per minute per token would answer autocannon with 429s), on a database where
+ *    the datasets are registered directly (hard links into the data folder, as an upload would
  *    leave them); POST /projects/:id/runs over HTTP, polled every 250 ms until it succeeds.
  * 3. Status under load: a second run, with autocannon (a child process, 100 connections)
  *    hammering GET /runs/:id while it computes; p99 from autocannon's histogram.
  * Floors: service ≤ 1.25 × CLI; status p99 < 50 ms.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createReadStream, linkSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import Fastify from 'fastify';
-import { serviceConfigSchema } from '../src/server/config.js';
-import { createContext } from '../src/server/context.js';
-import { httpMetrics, MetricsRegistry } from '../src/server/metrics.js';
-import { authenticate } from '../src/server/plugins/auth.js';
-import { registerErrorHandling } from '../src/server/plugins/errors.js';
-import { runRoutes } from '../src/server/routes/runs.js';
 import { openDatabase } from '../src/store/db.js';
 import { DataFiles } from '../src/store/files.js';
 import { createToken } from '../src/store/tokens.js';
@@ -92,21 +87,10 @@ async function main(): Promise<void> {
     ).run(id, id, `upload-${id}`, (await countLines(path)) - 2, at);
   }
   const { token } = createToken(db, { organisationId: 'org', role: 'provider' });
+  db.close();
 
-  const app = Fastify();
-  const metrics = new MetricsRegistry();
-  const ctx = createContext({
-    db,
-    files,
-    config: serviceConfigSchema.parse({}),
-    metrics,
-    http: httpMetrics(metrics),
-  });
-  registerErrorHandling(app);
-  app.addHook('onRequest', authenticate(db));
-  await app.register(runRoutes, { ctx, workers: 2 });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const server = await serve(join(dir, 'cohortlink.db'));
+  const base = server.base;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
   const startRun = async (): Promise<string> => {
@@ -161,10 +145,34 @@ async function main(): Promise<void> {
     { name: 'status p99 < 50 ms', ok: cannon.p99 < 50 && cannon.non2xx === 0, value: `${cannon.p99} ms` },
   ];
   for (const f of floors) console.log(`${f.ok ? 'PASS' : 'FAIL'} ${f.name}: ${f.value}`);
-  await app.close();
-  db.close();
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
   if (floors.some((f) => !f.ok)) process.exitCode = 1;
+}
+
+/** `cohortlink serve` on a free port, without a rate limit and with warn-level logs. */
+async function serve(dbPath: string): Promise<{ base: string; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--db', dbPath, '--log-level', 'warn', '--rate-limit', '0'],
+    { stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  process.once('exit', () => child.kill('SIGKILL'));
+  const base = await new Promise<string>((resolvePromise, reject) => {
+    const lines = createInterface({ input: child.stderr! });
+    lines.on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) resolvePromise(m[1]!);
+      else process.stderr.write(`serve: ${line}\n`);
+    });
+    void exited.then(() => reject(new Error('serve exited before listening')));
+  });
+  return { base, stop };
 }
 
 interface CannonResult {

@@ -90,24 +90,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(helmet, { global: true });
-  await app.register(rateLimit, {
-    global: true,
-    max: config.rateLimitMax,
-    timeWindow: config.rateLimitWindowMs,
-    // Per token: the hash of the Authorization header (not the token itself, which must not be
-    // kept in memory longer than a request); per address without one.
-    keyGenerator: (req) => {
-      const auth = req.headers.authorization;
-      return auth === undefined
-        ? `ip:${req.ip}`
-        : `t:${createHash('sha256').update(auth).digest('base64url')}`;
-    },
-    errorResponseBuilder: (_req, c) =>
-      new CohortlinkError(
-        'CL_RATE_LIMITED',
-        `rate limit of ${c.max} requests per ${c.after} exceeded; retry later`,
-      ),
-  });
+  if (config.rateLimitMax > 0)
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimitMax,
+      timeWindow: config.rateLimitWindowMs,
+      // Per token: the hash of the Authorization header (not the token itself, which must not be
+      // kept in memory longer than a request); per address without one.
+      keyGenerator: (req) => {
+        const auth = req.headers.authorization;
+        return auth === undefined
+          ? `ip:${req.ip}`
+          : `t:${createHash('sha256').update(auth).digest('base64url')}`;
+      },
+      errorResponseBuilder: (_req, c) =>
+        new CohortlinkError(
+          'CL_RATE_LIMITED',
+          `rate limit of ${c.max} requests per ${c.after} exceeded; retry later`,
+        ),
+    });
   await registerOpenApi(app);
   registerMetrics(app, metrics, http);
   await app.register(async (scope) => healthRoutes(scope, ctx));

@@ -23,8 +23,11 @@ export const serviceConfigSchema = z.object({
     .int()
     .positive()
     .default(16 * 1024 ** 2),
-  /** Requests per token (per address without one) per window. */
-  rateLimitMax: z.number().int().positive().default(600),
+  /**
+   * Requests per token (per address without one) per window; 0 turns the limit off (a load
+   * test, or a deployment that limits at its proxy). `serve --rate-limit` / COHORTLINK_RATE_LIMIT.
+   */
+  rateLimitMax: z.number().int().min(0).default(600),
   rateLimitWindowMs: z.number().int().positive().default(60_000),
 });
 

@@ -1,7 +1,8 @@
 /**
  * The data folder beside the database (`<db>.files/`): bulk files that SQLite rows refer to.
  * A file appears under its final name only by rename from `tmp/`, so a reader never sees half a
- * file; whatever is left in `tmp/` at start-up belongs to an upload that never committed.
+ * file; whatever is left in `tmp/` at start-up belongs to an upload that never committed, and a
+ * file in `datasets/` without a dataset row belongs to one whose transaction did not commit.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,22 @@ export class DataFiles {
     const orphans = readdirSync(this.tmpDir);
     for (const name of orphans) rmSync(join(this.tmpDir, name), { force: true, recursive: true });
     return orphans.length;
+  }
+
+  /**
+   * Removes dataset files no row refers to (`keep`: the dataset ids in the database): an upload
+   * whose transaction failed or was cut by a crash after the rename leaves its file under its
+   * final name. Returns how many went.
+   */
+  sweepDatasets(keep: ReadonlySet<string>): number {
+    let removed = 0;
+    for (const name of readdirSync(this.datasetsDir)) {
+      const id = name.endsWith('.ndjson') ? name.slice(0, -'.ndjson'.length) : undefined;
+      if (id !== undefined && keep.has(id)) continue;
+      rmSync(join(this.datasetsDir, name), { force: true, recursive: true });
+      removed++;
+    }
+    return removed;
   }
 
   tempPath(): string {

@@ -57,8 +57,9 @@ export interface Answer {
   readonly text: string;
 }
 
+/** A request to any running service: the in-process one or a spawned `cohortlink serve`. */
 export async function call(
-  s: TestService,
+  s: Pick<TestService, 'base'>,
   method: string,
   path: string,
   opts: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},

@@ -1,14 +1,20 @@
 /** Size and rate limits, each on a service configured with a small limit. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createOrganisation } from '../../src/store/repos/organisations.js';
 import { addMember, createProject } from '../../src/store/repos/projects.js';
 import { createToken } from '../../src/store/tokens.js';
+import { tempDir } from '../helpers/cli.js';
 import { call, encodingsNdjson, startTestService, type TestService, uploadId } from './helpers.js';
+import { startServe, stopAllServes } from './serveProcess.js';
 
 let s: TestService | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
+});
+afterAll(async () => {
+  await stopAllServes();
 });
 
 function provider(svc: TestService): { token: string; projectId: string } {
@@ -83,5 +89,19 @@ describe('rate limit', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('CL_RATE_LIMITED');
     expect((await call(s, 'GET', '/projects', { token: other })).status).toBe(200);
+  });
+});
+
+describe('serve rate limit setting', () => {
+  it('takes the limit from --rate-limit, or from COHORTLINK_RATE_LIMIT where 0 turns it off', async () => {
+    const limited = await startServe(join(tempDir(), 'a.db'), { args: ['--rate-limit', '2'] });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(limited, 'GET', '/healthz')).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    await limited.stop();
+
+    const open = await startServe(join(tempDir(), 'b.db'), { env: { COHORTLINK_RATE_LIMIT: '0' } });
+    for (let i = 0; i < 700; i++) expect((await call(open, 'GET', '/healthz')).status).toBe(200);
+    await open.stop();
   });
 });

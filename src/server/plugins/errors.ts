@@ -30,7 +30,8 @@ export function toCohortlinkError(err: unknown): CohortlinkError | undefined {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'request';
     const issues = err.validation.map((v) => ({
-      path: `$.${where}${v.instancePath.replaceAll('/', '.')}`,
+      // instancePath is "/a/b", or "/" (or "") for the whole body/query.
+      path: [`$.${where}`, ...v.instancePath.split('/').filter((p) => p !== '')].join('.'),
       message: v.message ?? 'is invalid',
     }));
     return new CohortlinkError('CL_USAGE', `the request ${where} is invalid`, issues);

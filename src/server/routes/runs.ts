@@ -8,22 +8,27 @@
  *   GET  /runs/:id/summary                    reviewer | researcher   → counts and summary, audited
  *   GET  /runs/:id/datasets/:datasetId/keys   the uploading provider  → CSV ref,linkage_key, audited
  *
- * Bodies and queries are parsed with zod here (not by the type provider) so the plugin works in
- * any app; the error plugin turns the CohortlinkErrors into the standard body.
+ * Params, queries, bodies and answers are zod schemas (the type provider validates them and they
+ * appear in /openapi.json), so the app hosting the plugin must use the zod validator and
+ * serializer compilers, as buildApp does. `runRoutePlugin()` is the RoutePlugin form that
+ * `serve` passes to startService.
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { type ZodType, z } from 'zod';
-import { CohortlinkError, issuesFromZod } from '../../errors.js';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CohortlinkError } from '../../errors.js';
 import { getDataset } from '../../store/repos/datasets.js';
 import type { Role } from '../../store/tokens.js';
-import type { ServiceContext } from '../context.js';
+import type { RoutePlugin, ServiceContext } from '../context.js';
 import { RUN_MANAGER_DEFAULTS, RunManager } from '../runs/runManager.js';
+import { RUN_STATES } from '../runs/runRepo.js';
 import { runRequestSchema } from '../runs/runRequest.js';
 import type { RunStatus } from '../runs/runStatus.js';
+import { errorResponses } from '../schemas.js';
 
 export interface RunRoutesOptions {
   readonly ctx: ServiceContext;
@@ -33,22 +38,42 @@ export interface RunRoutesOptions {
   readonly workers?: number;
 }
 
-const idParams = z.object({ id: z.string().min(1).max(100) });
+/** The run routes as a RoutePlugin for buildApp/startService (`serve` uses this). */
+export function runRoutePlugin(o: Omit<RunRoutesOptions, 'ctx'> = {}): RoutePlugin {
+  return async (app, ctx) => {
+    await app.register(runRoutes, { ...o, ctx });
+  };
+}
+
+const runId = z.string().min(1).max(100);
+const idParams = z.object({ id: runId });
 const projectParams = z.object({ projectId: z.string().min(1).max(100) });
-const keysParams = z.object({ id: z.string().min(1).max(100), datasetId: z.string().min(1).max(100) });
+const keysParams = z.object({ id: runId, datasetId: z.string().min(1).max(100) });
 /** Paging over records (not lines); no limit = the whole file. */
 const keysQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(10_000_000).optional(),
 });
 
-function parse<T>(schema: ZodType<T>, value: unknown, where: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new CohortlinkError('CL_USAGE', `invalid ${where}`, issuesFromZod(r.error));
-  return r.data;
-}
+/** A run as the API shows it: state, progress, timings and error; counts and codes only. */
+export const runStatusSchema = z
+  .object({
+    id: z.string(),
+    projectId: z.string(),
+    datasets: z.array(z.string()),
+    state: z.enum(RUN_STATES),
+    stage: z.string().nullable(),
+    progress: z.object({ done: z.number(), total: z.number() }).nullable(),
+    cancelRequested: z.boolean(),
+    error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    seconds: z.number().nullable().describe('from start to finish, or to now while running'),
+  })
+  .describe('A linkage run');
 
-export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, opts) => {
+export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, opts) => {
   const { ctx } = opts;
   const runs =
     opts.runs ??
@@ -78,70 +103,145 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, opts)
     }
   };
 
-  app.post('/projects/:projectId/runs', async (req, reply) => {
-    const { projectId } = parse(projectParams, req.params, 'path');
-    const { principal } = ctx.requireMember(req, projectId, 'provider', 'researcher');
-    const body = parse(runRequestSchema, req.body, 'run request');
-    const status = runs.submit(projectId, principal, body);
-    return reply.code(202).send(view(status));
-  });
+  app.post(
+    '/projects/:projectId/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary:
+          'Queue a linkage run over datasets of the project (many-to-one: the many first, then the spine)',
+        params: projectParams,
+        body: runRequestSchema,
+        response: { 202: runStatusSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { projectId } = req.params;
+      const { principal } = ctx.requireMember(req, projectId, 'provider', 'researcher');
+      const status = runs.submit(projectId, principal, req.body);
+      return reply.code(202).send(view(status));
+    },
+  );
 
-  app.get('/runs/:id', async (req) => {
-    const { id } = parse(idParams, req.params, 'path');
-    return view(visibleRun(req, id, 'admin', 'provider', 'researcher', 'reviewer').status);
-  });
+  app.get(
+    '/runs/:id',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A run's state and progress (any member of its project)",
+        params: idParams,
+        response: { 200: runStatusSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      return view(visibleRun(req, id, 'admin', 'provider', 'researcher', 'reviewer').status);
+    },
+  );
 
-  app.post('/runs/:id/cancel', async (req, reply) => {
-    const { id } = parse(idParams, req.params, 'path');
-    const { principal } = visibleRun(req, id, 'provider', 'researcher');
-    return reply.code(202).send(view(runs.cancel(id, principal)));
-  });
+  app.post(
+    '/runs/:id/cancel',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Cancel a queued run at once, or ask a running one to stop',
+        params: idParams,
+        response: { 202: runStatusSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const { principal } = visibleRun(req, id, 'provider', 'researcher');
+      return reply.code(202).send(view(runs.cancel(id, principal)));
+    },
+  );
 
-  app.post('/runs/:id/retry', async (req, reply) => {
-    const { id } = parse(idParams, req.params, 'path');
-    const { principal } = visibleRun(req, id, 'provider', 'researcher');
-    return reply.code(202).send(view(runs.retry(id, principal)));
-  });
+  app.post(
+    '/runs/:id/retry',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Queue a failed, retryable run again (same id, a new attempt)',
+        params: idParams,
+        response: { 202: runStatusSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const { principal } = visibleRun(req, id, 'provider', 'researcher');
+      return reply.code(202).send(view(runs.retry(id, principal)));
+    },
+  );
 
-  app.get('/runs/:id/summary', async (req) => {
-    const { id } = parse(idParams, req.params, 'path');
-    const { status } = visibleRun(req, id, 'reviewer', 'researcher');
-    const summary = runs.summary(id);
-    if (status.state !== 'succeeded' || summary === undefined)
-      throw new CohortlinkError('CL_CONFLICT', `run ${id} has no summary (it is ${status.state})`);
-    ctx.transaction(() =>
-      ctx.audit(req, { projectId: status.projectId, action: 'run.summary.read', target: id }),
-    );
-    return { run: view(status), summary };
-  });
-
-  app.get('/runs/:id/datasets/:datasetId/keys', async (req, reply) => {
-    const { id, datasetId } = parse(keysParams, req.params, 'path');
-    const { offset, limit } = parse(keysQuery, req.query, 'query');
-    const { status, principal } = visibleRun(req, id, 'provider');
-    const dataset = getDataset(ctx.db, datasetId);
-    // Keys go only to the organisation that uploaded the dataset; to anyone else the dataset's
-    // keys do not exist (404), so dataset ids cannot be probed.
-    const file = runs.keysFile(id, datasetId);
-    if (dataset === undefined || dataset.organisationId !== principal.organisationId || file === undefined)
-      throw new CohortlinkError(
-        'CL_NOT_FOUND',
-        `run ${id} has no keys for dataset ${datasetId} visible to you`,
+  app.get(
+    '/runs/:id/summary',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A succeeded run's summary (counts, fingerprints, threshold; no refs or keys); audited",
+        params: idParams,
+        response: {
+          200: z.object({ run: runStatusSchema, summary: z.record(z.string(), z.unknown()) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const { status } = visibleRun(req, id, 'reviewer', 'researcher');
+      const summary = runs.summary(id);
+      if (status.state !== 'succeeded' || summary === undefined)
+        throw new CohortlinkError('CL_CONFLICT', `run ${id} has no summary (it is ${status.state})`);
+      ctx.transaction(() =>
+        ctx.audit(req, { projectId: status.projectId, action: 'run.summary.read', target: id }),
       );
-    const records = Math.max(0, Math.min(limit ?? file.records, file.records - offset));
-    ctx.transaction(() =>
-      ctx.audit(req, {
-        projectId: status.projectId,
-        action: 'run.keys.read',
-        target: id,
-        detail: { datasetId, offset, records },
-      }),
-    );
-    reply.header('content-type', 'text/csv; charset=utf-8');
-    reply.header('x-total-records', String(file.records));
-    if (offset === 0 && limit === undefined) return reply.send(createReadStream(file.path));
-    return reply.send(Readable.from(page(file.path, offset, records)));
-  });
+      return { run: view(status), summary: summary as Record<string, unknown> };
+    },
+  );
+
+  app.get(
+    '/runs/:id/datasets/:datasetId/keys',
+    {
+      schema: {
+        tags: ['runs'],
+        summary:
+          "A dataset's linkage keys (CSV ref,linkage_key), only to the organisation that uploaded it; audited",
+        description:
+          'X-Total-Records gives the records of the whole file; offset and limit page over records.',
+        produces: ['text/csv'],
+        params: keysParams,
+        querystring: keysQuery,
+        // No response schema: the 200 body is a CSV stream; errors use the common error body.
+      },
+    },
+    async (req, reply) => {
+      const { id, datasetId } = req.params;
+      const { offset, limit } = req.query;
+      const { status, principal } = visibleRun(req, id, 'provider');
+      const dataset = getDataset(ctx.db, datasetId);
+      // Keys go only to the organisation that uploaded the dataset; to anyone else the dataset's
+      // keys do not exist (404), so dataset ids cannot be probed.
+      const file = runs.keysFile(id, datasetId);
+      if (dataset === undefined || dataset.organisationId !== principal.organisationId || file === undefined)
+        throw new CohortlinkError(
+          'CL_NOT_FOUND',
+          `run ${id} has no keys for dataset ${datasetId} visible to you`,
+        );
+      const records = Math.max(0, Math.min(limit ?? file.records, file.records - offset));
+      ctx.transaction(() =>
+        ctx.audit(req, {
+          projectId: status.projectId,
+          action: 'run.keys.read',
+          target: id,
+          detail: { datasetId, offset, records },
+        }),
+      );
+      reply.header('content-type', 'text/csv; charset=utf-8');
+      reply.header('x-total-records', String(file.records));
+      if (offset === 0 && limit === undefined) return reply.send(createReadStream(file.path));
+      return reply.send(Readable.from(page(file.path, offset, records)));
+    },
+  );
 };
 
 /** The header and `count` records from `offset` of a keys file, streamed line by line. */
@@ -161,16 +261,16 @@ async function* page(path: string, offset: number, count: number): AsyncGenerato
 }
 
 /** The status as the API shows it. */
-function view(s: RunStatus) {
+function view(s: RunStatus): z.infer<typeof runStatusSchema> {
   return {
     id: s.id,
     projectId: s.projectId,
-    datasets: s.datasets,
+    datasets: [...s.datasets],
     state: s.state,
     stage: s.stage,
-    progress: s.progress,
+    progress: s.progress === null ? null : { ...s.progress },
     cancelRequested: s.cancelRequested,
-    error: s.error,
+    error: s.error === null ? null : { ...s.error },
     createdAt: s.createdAt,
     startedAt: s.startedAt,
     finishedAt: s.finishedAt,

@@ -80,7 +80,10 @@ export class LinkHost {
 
   private thread(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const w = new Worker(linkThreadFile());
+    // execArgv [] rather than the parent's: a service started with `node -e …` (or --eval,
+    // --input-type, -p) would pass those to the thread, which then runs the eval text instead of
+    // its file. The scoring pool's threads inherit this thread's (empty) execArgv.
+    const w = new Worker(linkThreadFile(), { execArgv: [] });
     w.on('message', (m: FromLinkThread) => this.receive(m));
     w.on('error', () => this.lost(w));
     w.on('exit', () => this.lost(w));

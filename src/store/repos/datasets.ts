@@ -96,3 +96,8 @@ export function getDatasetSummary(db: Db, id: string): unknown {
     | undefined;
   return row?.summary_json == null ? null : JSON.parse(row.summary_json);
 }
+
+/** Every dataset id (start-up: files in the data folder without a row are debris). */
+export function allDatasetIds(db: Db): Set<string> {
+  return new Set(db.prepare('SELECT id FROM dataset').pluck().all() as string[]);
+}

@@ -18,8 +18,7 @@ afterAll(async () => {
 });
 
 /** The child: submits a run, waits for its files, then blocks its main thread so the run can
- * never be recorded, and says so. The parent kills it there. (A file, not "node -e": worker
- * threads inherit -e from execArgv.) */
+ * never be recorded, and says so. The parent kills it there. */
 const CHILD = `
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

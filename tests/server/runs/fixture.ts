@@ -13,11 +13,12 @@ import { runCli, tempDir } from '../../helpers/cli.js';
 
 export interface Encoded {
   readonly dir: string;
-  /** ndjson files by name: spine, hospital, hospitalOtherSecret. */
-  readonly files: Readonly<Record<'spine' | 'hospital' | 'hospitalOtherSecret', string>>;
+  /** ndjson files by name: spine, hospital, and (unless left out) hospitalOtherSecret. */
+  readonly files: Readonly<{ spine: string; hospital: string; hospitalOtherSecret?: string }>;
 }
 
-export function encodeWorld(people = 2000): Encoded {
+/** `otherSecret` false skips the third encode (the end-to-end tests need only two files). */
+export function encodeWorld(people = 2000, otherSecret = true): Encoded {
   const dir = tempDir('cohortlink-runs-');
   const gen = runCli(['generate', '--people', String(people), '--seed', '7', '--out', dir]);
   expect(gen.status, gen.stderr).toBe(0);
@@ -50,7 +51,7 @@ export function encodeWorld(people = 2000): Encoded {
     files: {
       spine: encode('spine.csv', secret, 'spine.ndjson'),
       hospital: encode('hospital.csv', secret, 'hospital.ndjson'),
-      hospitalOtherSecret: encode('hospital.csv', other, 'hospital-other.ndjson'),
+      ...(otherSecret ? { hospitalOtherSecret: encode('hospital.csv', other, 'hospital-other.ndjson') } : {}),
     },
   };
 }

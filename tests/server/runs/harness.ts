@@ -3,6 +3,7 @@
  * enough to drive them through `inject` until src/server/app.ts can host them.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { serviceConfigSchema } from '../../../src/server/config.js';
 import { createContext } from '../../../src/server/context.js';
 import { httpMetrics, MetricsRegistry } from '../../../src/server/metrics.js';
@@ -22,6 +23,8 @@ export async function runsApp(w: World, runs?: RunManager): Promise<FastifyInsta
     metrics,
     http: httpMetrics(metrics),
   });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   app.addHook('onRequest', authenticate(w.db));
   await app.register(runRoutes, { ctx, workers: 1, ...(runs !== undefined ? { runs } : {}) });

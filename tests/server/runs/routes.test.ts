@@ -104,7 +104,7 @@ describe('runs routes', () => {
     expect(r.statusCode).toBe(400);
     const paths = (r.json().error.issues as { path: string }[]).map((i) => i.path);
     expect(r.json().error.code).toBe('CL_USAGE');
-    expect(paths).toEqual(expect.arrayContaining(['$.threshold', '$']));
+    expect(paths).toEqual(expect.arrayContaining(['$.body.threshold', '$.body']));
   });
 
   it('gives reviewers and researchers the summary without refs or keys, and audits each read', async () => {

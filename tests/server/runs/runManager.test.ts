@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunManager } from '../../../src/server/runs/runManager.js';
 import { type RunRequest, runRequestSchema } from '../../../src/server/runs/runRequest.js';
 import { verifyAudit } from '../../../src/store/audit.js';
+import { PROJECT_ROOT } from '../../helpers/paths.js';
 import { type Encoded, encodeWorld, makeWorld, readKeys, type World } from './fixture.js';
 
 let encoded: Encoded;
@@ -168,5 +170,49 @@ describe('RunManager', () => {
     );
     expect(auditActions(w, crashed.id)).toContain('run.retried');
     expect(verifyAudit(w.db).ok).toBe(true);
+  });
+
+  it('runs in a process started with node -e (the link thread does not inherit -e)', () => {
+    const w = makeWorld(encoded);
+    // The same run as above, but from a parent whose execArgv is ['--input-type=module', '-e', …]:
+    // a worker that inherited them would run that text instead of its own file and die.
+    const script = `
+      const [dist, dbPath, filesRoot, projectId, orgId, left, right] = process.argv.slice(1);
+      const { join } = await import('node:path');
+      const { openDatabase } = await import(join(dist, 'src/store/db.js'));
+      const { RunManager } = await import(join(dist, 'src/server/runs/runManager.js'));
+      const { runRequestSchema } = await import(join(dist, 'src/server/runs/runRequest.js'));
+      const m = new RunManager({
+        db: openDatabase(dbPath),
+        workers: 1,
+        layout: {
+          datasetEncodings: (id) => join(filesRoot, 'datasets', id + '.ndjson'),
+          runsRoot: () => join(filesRoot, 'runs'),
+        },
+      });
+      const s = m.submit(projectId, { organisationId: orgId, tokenId: null },
+        runRequestSchema.parse({ datasets: [left, right], mode: 'many-to-one' }));
+      const done = await m.settled(s.id);
+      await m.close();
+      process.stdout.write(JSON.stringify({ state: done.state, error: done.error }));
+    `;
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        script,
+        `${PROJECT_ROOT}/dist`,
+        w.dbPath,
+        w.files.root,
+        w.projectId,
+        w.orgId,
+        w.datasets.hospital!,
+        w.datasets.spine!,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ state: 'succeeded', error: null });
   });
 });
