@@ -206,6 +206,9 @@ function commitUpload(
   uploadId: string,
   r: ReceivedEncodings,
 ): { dataset: Dataset; created: boolean } {
+  // Set once the file has its final name: if the COMMIT itself fails after that, the row is
+  // rolled back and the file must go too (start-up sweeps any a crash leaves in this window).
+  let renamed: string | undefined;
   try {
     return ctx.transaction(() => {
       const earlier = sameUpload(ctx, projectId, p, name, uploadId);
@@ -246,8 +249,12 @@ function commitUpload(
         ref: dataset.id,
       });
       ctx.files.commit(r.tempPath, ctx.files.datasetPath(dataset.id));
+      renamed = ctx.files.datasetPath(dataset.id);
       return { dataset, created: true };
     });
+  } catch (err) {
+    if (renamed !== undefined) ctx.files.remove(renamed);
+    throw err;
   } finally {
     ctx.files.remove(r.tempPath); // no-op after the rename
   }
