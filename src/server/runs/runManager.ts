@@ -334,6 +334,8 @@ export class RunManager {
     this.db
       .transaction(() => {
         this.repo.recordKeys(id, done.records);
+        // The last persisted progress is up to a second old; a finished run shows the whole job done.
+        this.repo.progress(id, 'done', done.comparisons, done.comparisons);
         this.repo.finish(id, {
           state: 'succeeded',
           finishedAt: at,
