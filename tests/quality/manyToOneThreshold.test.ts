@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CohortlinkError } from '../../src/errors.js';
-import { chooseThreshold, type ThresholdInput } from '../../src/matching/threshold/index.js';
+import { chooseThreshold } from '../../src/matching/threshold/index.js';
+import { mulberry32, type Synthetic } from './synthetic.js';
 
 /**
  * The shape of a large many-to-one run (hospital records to a population spine, 1 M × 1 M):
@@ -17,22 +18,7 @@ interface ManyToOneSpec {
   readonly floor: number;
 }
 
-interface ManyToOne {
-  readonly input: ThresholdInput;
-  readonly isMatch: Uint8Array;
-  readonly matches: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+type ManyToOne = Synthetic;
 
 function manyToOne(s: ManyToOneSpec): ManyToOne {
   const rnd = mulberry32(s.seed);

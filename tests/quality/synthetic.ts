@@ -26,7 +26,8 @@ export interface Synthetic {
   readonly matches: number;
 }
 
-function mulberry32(seed: number): () => number {
+/** A small seeded generator (mulberry32) for reproducible synthetic samples. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
