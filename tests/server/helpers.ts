@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ENCODINGS_FORMAT } from '../../src/encoding/ndjson.js';
 import { type App, buildApp } from '../../src/server/app.js';
 import type { ServiceConfigInput } from '../../src/server/config.js';
+import type { RoutePlugin } from '../../src/server/context.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { DataFiles } from '../../src/store/files.js';
 import { createOrganisation } from '../../src/store/repos/organisations.js';
@@ -12,6 +13,7 @@ import { tempDir } from '../helpers/cli.js';
 export interface TestService extends App {
   readonly base: string;
   readonly db: Db;
+  readonly dbPath: string;
   readonly files: DataFiles;
   readonly adminToken: string;
   /** Every log line the app wrote. */
@@ -19,8 +21,11 @@ export interface TestService extends App {
   close(): Promise<void>;
 }
 
-/** The real service on a loopback port, over a fresh database in a temp folder. */
-export async function startTestService(config: ServiceConfigInput = {}): Promise<TestService> {
+/** The real service on a loopback port, over a fresh database in a temp folder (`routes`: extra route groups, e.g. runRoutePlugin()). */
+export async function startTestService(
+  config: ServiceConfigInput = {},
+  routes: readonly RoutePlugin[] = [],
+): Promise<TestService> {
   const dbPath = join(tempDir('cohortlink-server-'), 'service.db');
   const db = openDatabase(dbPath);
   const files = DataFiles.besideDatabase(dbPath);
@@ -32,6 +37,7 @@ export async function startTestService(config: ServiceConfigInput = {}): Promise
     db,
     files,
     config,
+    routes,
     logger: { level: 'debug', stream: { write: (l) => logs.push(l) } },
   });
   const base = await built.app.listen({ port: 0, host: '127.0.0.1' });
@@ -39,6 +45,7 @@ export async function startTestService(config: ServiceConfigInput = {}): Promise
     ...built,
     base,
     db,
+    dbPath,
     files,
     adminToken,
     logs,

@@ -32,3 +32,22 @@ export async function closeScorePool(): Promise<void> {
   pool = undefined;
   await p?.destroy();
 }
+
+/** A sample of the pool's load, for the service's metrics. */
+export interface ScorePoolStats {
+  /**
+   * Piscina's `utilization`: the mean run time of completed tasks against the pool's capacity
+   * (threads × time) since the pool was created; 0 to 1.
+   */
+  readonly utilisation: number;
+  /** Threads alive now (they start on demand and leave after a minute idle). */
+  readonly threads: number;
+  /** Tasks waiting for a free thread. */
+  readonly queueSize: number;
+}
+
+/** The pool's load now, without creating the pool: zeros while there is none. */
+export function scorePoolStats(): ScorePoolStats {
+  if (pool === undefined) return { utilisation: 0, threads: 0, queueSize: 0 };
+  return { utilisation: pool.utilization, threads: pool.threads.length, queueSize: pool.queueSize };
+}

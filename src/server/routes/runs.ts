@@ -64,6 +64,16 @@ export const runStatusSchema = z
     state: z.enum(RUN_STATES),
     stage: z.string().nullable(),
     progress: z.object({ done: z.number(), total: z.number() }).nullable(),
+    comparisons: z
+      .object({ done: z.number().int().min(0) })
+      .nullable()
+      .describe(
+        'Dice comparisons made. While running: those of the dataset pair being scored, from the ' +
+          'scoring stage on (null before it; a multi-party run scores its pairs one after another, ' +
+          'each counting from 0). For a succeeded run: the run’s total. The number planned is not ' +
+          'known before scoring ends (blocking partners are deduplicated as they are scored), so ' +
+          'none is given.',
+      ),
     cancelRequested: z.boolean(),
     error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
     createdAt: z.string(),
@@ -269,6 +279,7 @@ function view(s: RunStatus): z.infer<typeof runStatusSchema> {
     state: s.state,
     stage: s.stage,
     progress: s.progress === null ? null : { ...s.progress },
+    comparisons: s.comparisons === null ? null : { done: s.comparisons.done },
     cancelRequested: s.cancelRequested,
     error: s.error === null ? null : { ...s.error },
     createdAt: s.createdAt,

@@ -7,9 +7,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ScorePoolStats } from '../../matching/score/pool.js';
 import type { FromLinkThread, LinkDone, LinkJob, ToLinkThread } from './protocol.js';
 
-export type ProgressListener = (stage: string, done: number, total: number) => void;
+/** `comparisons`: while scoring, comparisons made so far in the dataset pair being scored. */
+export type ProgressListener = (stage: string, done: number, total: number, comparisons?: number) => void;
 
 /** A run that did not finish: a cohortlink error code and a message free of identifiers. */
 export class LinkFailure extends Error {
@@ -43,6 +45,9 @@ export class LinkHost {
   private worker: Worker | undefined;
   private readonly pending = new Map<string, Pending>();
   private closing: Promise<void> | undefined;
+
+  /** `onPoolSample` receives the link thread's samples of its scoring pool's load. */
+  constructor(private readonly onPoolSample: (s: ScorePoolStats) => void = () => {}) {}
 
   run(job: LinkJob, onProgress: ProgressListener): Promise<LinkDone> {
     if (this.closing !== undefined)
@@ -94,10 +99,14 @@ export class LinkHost {
 
   private receive(m: FromLinkThread): void {
     if (m.type === 'closed') return;
+    if (m.type === 'pool') {
+      this.onPoolSample({ utilisation: m.utilisation, threads: m.threads, queueSize: m.queueSize });
+      return;
+    }
     const p = this.pending.get(m.runId);
     if (p === undefined) return;
     if (m.type === 'progress') {
-      p.onProgress(m.stage, m.done, m.total);
+      p.onProgress(m.stage, m.done, m.total, m.comparisons);
       return;
     }
     this.pending.delete(m.runId);

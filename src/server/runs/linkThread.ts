@@ -2,7 +2,8 @@
  * The link thread: executes runs with `runLink` and writes their files, off the main thread.
  * Reading a million encodings, blocking, solving, assigning keys and writing ~100 MB of CSV are
  * seconds of synchronous work each; on the main thread they would stall every HTTP request
- * (status p99 would be the longest stage). Here only progress messages reach the main thread.
+ * (status p99 would be the longest stage). Here only progress messages (and, while runs are
+ * active, a once-a-second sample of the scoring pool's load) reach the main thread.
  * The scoring pool (`scorePool`) is created by this thread and shared by all its runs; it is
  * closed on shutdown.
  */
@@ -13,15 +14,22 @@ import { type KeySource, type LinkProgress, runLink } from '../../matching/link/
 import { runSummary } from '../../matching/link/summary.js';
 import { writeLinkOutputs } from '../../matching/output/writeLinkOutputs.js';
 import { closeScorePool } from '../../matching/score/index.js';
+import { scorePoolStats } from '../../matching/score/pool.js';
 import type { FromLinkThread, LinkJob, ToLinkThread } from './protocol.js';
 
 /** Progress messages per run at most this often (ms), besides one at every stage change. */
 const PROGRESS_EVERY_MS = 100;
+/** Scoring pool samples this often (ms) while any run is active. */
+const POOL_SAMPLE_EVERY_MS = 1000;
 
 const port = parentPort;
 if (port === null) throw new Error('linkThread.ts runs as a worker thread');
 const post = (m: FromLinkThread): void => port.postMessage(m);
 const running = new Map<string, AbortController>();
+let sampler: ReturnType<typeof setInterval> | undefined;
+
+/** Posts the scoring pool's load: a few numbers, read from the pool without touching its work. */
+const samplePool = (): void => post({ type: 'pool', ...scorePoolStats() });
 
 port.on('message', (m: ToLinkThread) => {
   if (m.type === 'start') void execute(m.job);
@@ -31,6 +39,8 @@ port.on('message', (m: ToLinkThread) => {
 
 async function shutdown(): Promise<void> {
   for (const c of running.values()) c.abort();
+  clearInterval(sampler);
+  sampler = undefined;
   await closeScorePool();
   post({ type: 'closed' });
   port?.close();
@@ -39,6 +49,8 @@ async function shutdown(): Promise<void> {
 async function execute(job: LinkJob): Promise<void> {
   const controller = new AbortController();
   running.set(job.runId, controller);
+  samplePool();
+  sampler ??= setInterval(samplePool, POOL_SAMPLE_EVERY_MS);
   try {
     const onProgress = progressReporter(job);
     const result = await runLink({
@@ -59,6 +71,8 @@ async function execute(job: LinkJob): Promise<void> {
     });
     const records: Record<string, number> = {};
     for (const d of result.datasets) records[d.name] = d.store.count;
+    // Before 'done', so the main thread has this run's last sample when it learns the outcome.
+    samplePool();
     post({
       type: 'done',
       runId: job.runId,
@@ -77,6 +91,10 @@ async function execute(job: LinkJob): Promise<void> {
       post({ type: 'failed', runId: job.runId, code: 'CL_INTERNAL', message: 'the run failed unexpectedly' });
   } finally {
     running.delete(job.runId);
+    if (running.size === 0) {
+      clearInterval(sampler);
+      sampler = undefined;
+    }
   }
 }
 
@@ -95,6 +113,9 @@ function previousKeySource(files: Readonly<Record<string, string>>): KeySource {
 /**
  * runLink reports reading progress as bytes of the file being read (restarting at each file);
  * the run's reading progress is bytes of all its files, so finished files are added in.
+ * While scoring, comparisons made so far in the dataset pair being scored ride along; the last
+ * report of a pair (all its rows done) is always sent, so the count a pair ends on is not lost
+ * to the rate limit.
  */
 function progressReporter(job: LinkJob): (p: LinkProgress) => void {
   const totalBytes = job.inputs.reduce((s, i) => s + i.bytes, 0);
@@ -111,9 +132,17 @@ function progressReporter(job: LinkJob): (p: LinkProgress) => void {
       total = totalBytes;
     }
     const now = performance.now();
-    if (p.stage === stage && now - last < PROGRESS_EVERY_MS) return;
+    const endOfPair = p.stage === 'score' && p.done === p.total;
+    if (p.stage === stage && now - last < PROGRESS_EVERY_MS && !endOfPair) return;
     stage = p.stage;
     last = now;
-    post({ type: 'progress', runId: job.runId, stage: p.stage, done, total });
+    post({
+      type: 'progress',
+      runId: job.runId,
+      stage: p.stage,
+      done,
+      total,
+      ...(p.comparisonsDone !== undefined ? { comparisons: p.comparisonsDone } : {}),
+    });
   };
 }

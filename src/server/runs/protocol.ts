@@ -1,11 +1,14 @@
 /**
  * Messages between the run manager (main thread) and the link thread that executes runs. Only
  * paths, options, counts and error codes cross: never refs, keys or encodings, which stay in
- * the link thread and the data folder.
+ * the link thread and the data folder. While any run is active the link thread also posts a
+ * `pool` sample of its scoring pool's load about once a second (and one as each run starts
+ * and ends), for /metrics.
  */
 import type { LinkOptionsInput } from '../../matching/link/options.js';
 import type { LinkStage } from '../../matching/link/runLink.js';
 import type { RunSummary } from '../../matching/link/summary.js';
+import type { ScorePoolStats } from '../../matching/score/pool.js';
 import type { RunOutputPaths } from './runFiles.js';
 
 export interface LinkJob {
@@ -37,7 +40,10 @@ export type FromLinkThread =
       readonly stage: LinkStage | 'write';
       readonly done: number;
       readonly total: number;
+      /** While scoring: comparisons made so far in the dataset pair being scored. */
+      readonly comparisons?: number;
     }
+  | ({ readonly type: 'pool' } & ScorePoolStats)
   | { readonly type: 'done'; readonly runId: string; readonly result: LinkDone }
   | { readonly type: 'failed'; readonly runId: string; readonly code: string; readonly message: string }
   | { readonly type: 'closed' };

@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { CohortlinkError } from '../../errors.js';
 import { type LinkOptionsInput, linkOptionsSchema } from '../../matching/link/options.js';
+import type { ScorePoolStats } from '../../matching/score/pool.js';
 import { type AuditInput, appendAudit } from '../../store/audit.js';
 import { recordUsage } from '../../store/repos/usage.js';
 import { LinkFailure, LinkHost } from './linkHost.js';
@@ -50,7 +51,15 @@ export interface RunManagerOptions {
   /** Scoring threads per run (the service's choice, not the caller's). */
   readonly workers?: number;
   readonly now?: () => Date;
+  /**
+   * What executes runs (default: the link thread, whose scoring pool samples go to `metrics`).
+   * Tests pass a stand-in to drive progress step by step.
+   */
+  readonly linkHost?: (onPoolSample: (s: ScorePoolStats) => void) => LinkRunner;
 }
+
+/** The part of LinkHost the manager uses. */
+export type LinkRunner = Pick<LinkHost, 'run' | 'cancel' | 'close'>;
 
 export const RUN_MANAGER_DEFAULTS = {
   concurrency: 1,
@@ -77,7 +86,7 @@ export class RunManager {
   private readonly db: Database.Database;
   private readonly repo: RunRepo;
   private readonly audit: (e: AuditInput) => void;
-  private readonly host = new LinkHost();
+  private readonly host: LinkRunner;
   private readonly concurrency: number;
   private readonly workers: number;
   private readonly now: () => Date;
@@ -93,6 +102,8 @@ export class RunManager {
     this.files = new RunFiles(o.layout);
     this.audit = o.audit ?? ((e) => appendAudit(o.db, e));
     this.metrics = o.metrics ?? new RunMetrics();
+    const onPoolSample = (sample: ScorePoolStats): void => this.metrics.pool(sample);
+    this.host = o.linkHost?.(onPoolSample) ?? new LinkHost(onPoolSample);
     this.concurrency = Math.max(1, o.concurrency ?? RUN_MANAGER_DEFAULTS.concurrency);
     this.workers = o.workers ?? RUN_MANAGER_DEFAULTS.workers;
     this.now = o.now ?? (() => new Date());
@@ -266,7 +277,9 @@ export class RunManager {
     let done: LinkDone;
     try {
       const job = this.job(id);
-      done = await this.host.run(job, (stage, d, total) => this.progress(id, stage, d, total));
+      done = await this.host.run(job, (stage, d, total, comparisons) =>
+        this.progress(id, stage, d, total, comparisons),
+      );
       if (this.cancelRequested.has(id))
         throw new LinkFailure('CL_CANCELLED', 'the linkage run was cancelled');
       this.succeed(id, done);
@@ -319,8 +332,13 @@ export class RunManager {
     };
   }
 
-  private progress(id: string, stage: string, done: number, total: number): void {
-    const l = this.setLive(id, { stage, progress: { done, total } });
+  /** Memory gets every update (comparisons only there); the row at most once a second. */
+  private progress(id: string, stage: string, done: number, total: number, comparisons?: number): void {
+    const l = this.setLive(id, {
+      stage,
+      progress: { done, total },
+      ...(comparisons !== undefined ? { comparisons: { done: comparisons } } : {}),
+    });
     const t = performance.now();
     if (l === undefined || t - l.lastPersist < RUN_MANAGER_DEFAULTS.persistProgressEveryMs) return;
     l.lastPersist = t;

@@ -1,8 +1,11 @@
 /**
  * The run manager's measurements: run durations by outcome, comparisons and scoring seconds
- * (their ratio is comparisons per second), queue depth and runs in progress. One collector, so
+ * (their ratio is comparisons per second), queue depth and runs in progress, and the scoring
+ * pool's load as the link thread samples it (about once a second while a run is active; the
+ * last sample stays until the next run; no sample, no value, until the first run). One collector, so
  * the service registers it once (`registry.register('cohortlink_run', metrics)`).
  */
+import type { ScorePoolStats } from '../../matching/score/pool.js';
 import { type Collector, Counter, Gauge, Histogram } from '../metrics.js';
 
 /** Run duration buckets, seconds: a small test run to a national-scale link. */
@@ -29,6 +32,23 @@ export class RunMetrics implements Collector {
     DURATION_BUCKETS,
   );
 
+  private readonly poolUtilisation = new Gauge(
+    'cohortlink_score_pool_utilisation',
+    "Scoring pool utilisation, 0 to 1 (Piscina's: mean task run time against thread capacity since the pool started).",
+  );
+  private readonly poolThreads = new Gauge('cohortlink_score_pool_threads', 'Scoring pool threads alive.');
+  private readonly poolQueue = new Gauge(
+    'cohortlink_score_pool_queue_size',
+    'Scoring tasks waiting for a free pool thread.',
+  );
+
+  /** A sample of the scoring pool's load from the link thread. */
+  pool(s: ScorePoolStats): void {
+    this.poolUtilisation.set(s.utilisation);
+    this.poolThreads.set(s.threads);
+    this.poolQueue.set(s.queueSize);
+  }
+
   gauges(queued: number, inProgress: number): void {
     this.queue.set(queued);
     this.running.set(inProgress);
@@ -46,7 +66,17 @@ export class RunMetrics implements Collector {
   }
 
   prometheus(): string {
-    return [this.queue, this.running, this.comparisons, this.scoreSeconds, this.rate, this.durations]
+    return [
+      this.queue,
+      this.running,
+      this.comparisons,
+      this.scoreSeconds,
+      this.rate,
+      this.durations,
+      this.poolUtilisation,
+      this.poolThreads,
+      this.poolQueue,
+    ]
       .map((c) => c.prometheus())
       .join('');
   }

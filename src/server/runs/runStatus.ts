@@ -20,6 +20,13 @@ export interface RunStatus {
   readonly state: RunState;
   readonly stage: string | null;
   readonly progress: { readonly done: number; readonly total: number } | null;
+  /**
+   * Dice comparisons made: while running, those of the dataset pair being scored (kept in memory
+   * only, from the scoring stage's progress; one pair except in multi-party runs, whose pairs
+   * each count from 0); for a succeeded run, the run's total. The number planned is not known
+   * before scoring ends (candidate pairs are counted as blocking partners are deduplicated).
+   */
+  readonly comparisons: { readonly done: number } | null;
   readonly cancelRequested: boolean;
   readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } | null;
   readonly createdAt: string;
@@ -37,6 +44,9 @@ export function statusFromRow(row: RunRow, now: Date = new Date()): RunStatus {
     state: row.state,
     stage: row.stage,
     progress: row.done === null || row.total === null ? null : { done: row.done, total: row.total },
+    // A succeeded run's row holds its comparisons as the finished progress (stage 'done').
+    comparisons:
+      row.state === 'succeeded' && row.stage === 'done' && row.done !== null ? { done: row.done } : null,
     cancelRequested: false,
     error:
       row.error_code === null
