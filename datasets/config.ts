@@ -145,6 +145,8 @@ export const RatesSchema = z.strictObject(rateShape);
 
 /** Dataset names become file names and the `<name>_ref` column. */
 export const DATASET_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+/** The opt-out register's dataset name (see attributesOptOut.ts), reserved only when attributes are on. */
+export const ATTRIBUTE_RESERVED_NAME = 'optout';
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(['spine', 'truth', 'corruption']);
 export const DatasetSchema = z.strictObject({
   name: z
@@ -171,6 +173,8 @@ const shared = {
   outOfSpineRate: z.number().min(0).max(0.5).optional(),
   duplicateRate: z.number().min(0).max(0.5).optional(),
   shuffleWindow: z.number().int().min(1).max(1_000_000).optional(),
+  /** Write attribute, event and opt-out register files too (default true). */
+  attributes: z.boolean().optional(),
 };
 const people = z.number().int().min(1).max(DEFAULTS.maxPeople);
 const seed = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -207,6 +211,8 @@ export interface ResolvedOptions {
   readonly duplicateRate: number;
   readonly shuffleWindow: number;
   readonly datasets: readonly ResolvedDataset[];
+  /** Whether attributes, events, the opt-out register and truth.people.csv are written. */
+  readonly attributes: boolean;
 }
 
 /** zod issues as cohortlink issues, with JSON paths like `datasets[0].overlap`. */
@@ -238,6 +244,17 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const corruption = o.corruption ?? DEFAULTS.corruption;
   const heavyRegion = o.heavyRegion ?? null;
   const specs: z.infer<typeof DatasetSchema>[] = o.datasets ?? DEFAULTS.datasets.map((name) => ({ name }));
+  const attributes = o.attributes ?? true;
+  // With attributes on, the opt-out register is written as `optout.csv`; a dataset may not take its name.
+  const clash = specs.findIndex((d) => d.name === ATTRIBUTE_RESERVED_NAME);
+  if (attributes && clash !== -1) {
+    throw new CohortlinkError('CL_USAGE', 'invalid generate options', [
+      {
+        path: `datasets[${clash}].name`,
+        message: `'${ATTRIBUTE_RESERVED_NAME}' is reserved for the opt-out register while attributes are on`,
+      },
+    ]);
+  }
   const datasets = specs.map((d, i): ResolvedDataset => {
     const format =
       d.format ??
@@ -267,5 +284,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     duplicateRate: o.duplicateRate ?? DEFAULTS.duplicateRate,
     shuffleWindow: o.shuffleWindow ?? DEFAULTS.shuffleWindow,
     datasets,
+    attributes,
   };
 }

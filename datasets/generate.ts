@@ -1,6 +1,9 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CohortlinkError } from '../src/errors.js';
+import { type ClinicalTruth, drawClinicalTruth } from './attributesModel.js';
+import { OPT_OUT_DATASET, OPT_OUT_SPEC } from './attributesOptOut.js';
+import { AttributeSink, PEOPLE_TRUTH_HEADER, peopleTruthRow } from './attributesWriter.js';
 import {
   type GenerateOptionsInput,
   type ResolvedDataset,
@@ -46,12 +49,17 @@ export interface GenerateSummary {
   readonly people: number;
   readonly outOfSpinePeople: number;
   readonly files: readonly GeneratedFile[];
+  /**
+   * With attributes on: the opt-out register, every dataset's `.attributes.ndjson` (rows =
+   * records) and `.events.csv` (rows = events), and truth.people.csv. Empty otherwise.
+   */
+  readonly attributeFiles: readonly GeneratedFile[];
   readonly elapsedMs: number;
 }
 
 /** Independent random streams, so that e.g. a corruption rate never changes who exists. */
-const STREAM = { population: 1, membership: 2, nhs: 3, spineRef: 4, spineShuffle: 5 } as const;
-const DATASET_STREAM = { membership: 11, corruption: 12, refs: 13, shuffle: 14 } as const;
+const STREAM = { population: 1, membership: 2, nhs: 3, spineRef: 4, spineShuffle: 5, clinical: 6 } as const;
+const DATASET_STREAM = { membership: 11, corruption: 12, refs: 13, shuffle: 14, events: 15 } as const;
 
 function nameHash(name: string): number {
   let h = 0x811c9dc5;
@@ -68,6 +76,7 @@ class DatasetSink {
   private readonly refs: RefSource;
   private readonly format: RowFormatter;
   readonly window: ShuffleWindow;
+  readonly attributes: AttributeSink | null;
   inSpineRecords = 0;
   outOfSpineRecords = 0;
   duplicateRecords = 0;
@@ -78,6 +87,7 @@ class DatasetSink {
     readonly writer: BufferedWriter,
     truth: BufferedWriter,
     private readonly options: ResolvedOptions,
+    attributeFiles: AttributeFiles | null = null,
   ) {
     const h = nameHash(spec.name);
     this.membership = new Rng(seed, mix32(h ^ DATASET_STREAM.membership));
@@ -91,19 +101,31 @@ class DatasetSink {
     const prefix = spec.name[0]!.toUpperCase();
     this.refs = new RefSource(new Rng(seed, mix32(h ^ DATASET_STREAM.refs)), prefix);
     this.format = derivedRowFormatter(spec.format);
+    this.attributes =
+      attributeFiles === null
+        ? null
+        : new AttributeSink(
+            spec.format,
+            new Rng(seed, mix32(h ^ DATASET_STREAM.shuffle)),
+            new Rng(seed, mix32(h ^ DATASET_STREAM.events)),
+            options.shuffleWindow,
+            attributeFiles.attributes,
+            attributeFiles.events,
+          );
   }
 
   /** Decides whether the person is in this dataset (and twice, as a duplicate) and emits rows. */
-  offer(p: Person, inSpine: boolean): void {
+  offer(p: Person, inSpine: boolean, clinical: ClinicalTruth | null): void {
     if (!this.membership.chance(this.spec.overlap)) return;
-    this.emit(p, inSpine);
+    this.emit(p, inSpine, clinical);
     if (this.membership.chance(this.options.duplicateRate)) {
-      this.emit(p, inSpine);
+      this.emit(p, inSpine, clinical);
       this.duplicateRecords++;
     }
   }
 
-  private emit(p: Person, inSpine: boolean): void {
+  /** One record of the person (the opt-out register calls this directly: membership is the person's flag). */
+  emit(p: Person, inSpine: boolean, clinical: ClinicalTruth | null): void {
     const heavy = this.spec.heavyRates !== null && p.region === this.options.heavyRegion;
     if (heavy) this.tally.heavyRegionRecords++;
     const record = corruptRecord(
@@ -114,9 +136,70 @@ class DatasetSink {
     );
     const ref = this.refs.next();
     this.window.push(this.format(ref, record), `${p.personId},${this.spec.name},${ref}\n`);
+    if (clinical !== null) this.attributes?.push(ref, p, clinical);
     if (inSpine) this.inSpineRecords++;
     else this.outOfSpineRecords++;
   }
+}
+
+interface AttributeFiles {
+  readonly attributes: BufferedWriter;
+  readonly events: BufferedWriter;
+}
+
+/** Every file written when attributes are on, besides the ones written anyway. */
+function attributeFileNames(o: ResolvedOptions): string[] {
+  if (!o.attributes) return [];
+  const perDataset = ['spine', ...o.datasets.map((d) => d.name)].flatMap((n) => [
+    `${n}.attributes.ndjson`,
+    `${n}.events.csv`,
+  ]);
+  return [`${OPT_OUT_DATASET}.csv`, ...perDataset, OPT_OUT_TRUTH, 'truth.people.csv'];
+}
+
+/**
+ * The opt-out register's truth rows (same columns as truth.csv) go to a file of their own, so
+ * truth.csv stays byte-identical whether attributes are on or off; the union of the two files
+ * is the truth for every dataset.
+ */
+const OPT_OUT_TRUTH = 'truth.optout.csv';
+
+/** The extra sinks and writers when attributes are on. */
+interface AttributeOutputs {
+  readonly spine: AttributeSink;
+  readonly optOut: DatasetSink;
+  readonly optOutTruth: BufferedWriter;
+  readonly people: BufferedWriter;
+  readonly clinical: Rng;
+  readonly writers: readonly BufferedWriter[];
+}
+
+function openAttributeOutputs(o: ResolvedOptions, path: (n: string) => string): AttributeOutputs {
+  const writer = (n: string): BufferedWriter => new BufferedWriter(`${path(n)}.partial`);
+  const spineFiles = { attributes: writer('spine.attributes.ndjson'), events: writer('spine.events.csv') };
+  const optOutTruth = writer(OPT_OUT_TRUTH);
+  optOutTruth.push(TRUTH_HEADER);
+  const optOut = new DatasetSink(OPT_OUT_SPEC, o.seed, writer(`${OPT_OUT_DATASET}.csv`), optOutTruth, o);
+  optOut.writer.push(derivedHeader(OPT_OUT_DATASET));
+  const people = writer('truth.people.csv');
+  people.push(PEOPLE_TRUTH_HEADER);
+  const spine = new AttributeSink(
+    null,
+    // Seeded like the spine's own shuffle window, so attribute lines follow spine.csv row order.
+    new Rng(o.seed, STREAM.spineShuffle),
+    new Rng(o.seed, STREAM.clinical + 100),
+    o.shuffleWindow,
+    spineFiles.attributes,
+    spineFiles.events,
+  );
+  return {
+    spine,
+    optOut,
+    optOutTruth,
+    people,
+    clinical: new Rng(o.seed, STREAM.clinical),
+    writers: [spineFiles.attributes, spineFiles.events, optOut.writer, optOutTruth, people],
+  };
 }
 
 function outputError(e: unknown, outDir: string): CohortlinkError {
@@ -146,10 +229,28 @@ export async function generatePopulation(options: GenerateOptions): Promise<Gene
   const path = (name: string): string => join(o.outDir, name);
   const spine = new BufferedWriter(`${path('spine.csv')}.partial`);
   const truth = new BufferedWriter(`${path('truth.csv')}.partial`);
-  const sinks = o.datasets.map(
-    (d) => new DatasetSink(d, o.seed, new BufferedWriter(`${path(`${d.name}.csv`)}.partial`), truth, o),
-  );
-  const writers = [spine, ...sinks.map((s) => s.writer), truth];
+  const extra = o.attributes ? openAttributeOutputs(o, path) : null;
+  const sinks = o.datasets.map((d) => {
+    const files =
+      extra === null
+        ? null
+        : {
+            attributes: new BufferedWriter(`${path(`${d.name}.attributes.ndjson`)}.partial`),
+            events: new BufferedWriter(`${path(`${d.name}.events.csv`)}.partial`),
+          };
+    return new DatasetSink(
+      d,
+      o.seed,
+      new BufferedWriter(`${path(`${d.name}.csv`)}.partial`),
+      truth,
+      o,
+      files,
+    );
+  });
+  const attributeWriters =
+    extra === null ? [] : [...extra.writers, ...sinks.flatMap((s) => s.attributes!.writers)];
+  const writers = [spine, ...sinks.map((s) => s.writer), truth, ...attributeWriters];
+  const extraNames = attributeFileNames(o);
   try {
     spine.push(SPINE_HEADER);
     truth.push(TRUTH_HEADER);
@@ -160,14 +261,17 @@ export async function generatePopulation(options: GenerateOptions): Promise<Gene
       spine,
       truth,
     );
-    const outOfSpinePeople = await run(o, spineWindow, sinks, writers, onProgress);
+    const outOfSpinePeople = await run(o, spineWindow, sinks, writers, extra, onProgress);
     spineWindow.flush();
     for (const s of sinks) s.window.flush();
+    for (const s of sinks) s.attributes?.flush();
+    extra?.spine.flush();
+    extra?.optOut.window.flush();
     for (const w of writers) await w.close();
     const report = buildCorruptionReport(o, sinks, outOfSpinePeople);
     await writeFile(`${path('corruption.json')}.partial`, `${JSON.stringify(report, null, 2)}\n`);
     const names = ['spine.csv', ...o.datasets.map((d) => `${d.name}.csv`), 'truth.csv', 'corruption.json'];
-    for (const n of names) await rename(`${path(n)}.partial`, path(n));
+    for (const n of [...names, ...extraNames]) await rename(`${path(n)}.partial`, path(n));
     const files: GeneratedFile[] = [
       { name: 'spine', file: path('spine.csv'), rows: spine.rows - 1 },
       ...sinks.map((s) => ({ name: s.spec.name, file: path(`${s.spec.name}.csv`), rows: s.writer.rows - 1 })),
@@ -178,11 +282,18 @@ export async function generatePopulation(options: GenerateOptions): Promise<Gene
       people: o.people,
       outOfSpinePeople,
       files,
+      attributeFiles: extra === null ? [] : attributeSummary(path, extra, sinks),
       elapsedMs: performance.now() - started,
     };
   } catch (e) {
     for (const w of writers) w.destroy();
-    const partials = ['spine.csv', 'truth.csv', 'corruption.json', ...o.datasets.map((d) => `${d.name}.csv`)];
+    const partials = [
+      'spine.csv',
+      'truth.csv',
+      'corruption.json',
+      ...o.datasets.map((d) => `${d.name}.csv`),
+      ...extraNames,
+    ];
     await Promise.allSettled(partials.map((n) => rm(`${path(n)}.partial`, { force: true })));
     throw e instanceof CohortlinkError ? e : outputError(e, o.outDir);
   }
@@ -193,6 +304,7 @@ async function run(
   spine: ShuffleWindow,
   sinks: readonly DatasetSink[],
   writers: readonly BufferedWriter[],
+  extra: AttributeOutputs | null,
   onProgress: GenerateOptions['onProgress'],
 ): Promise<number> {
   const membership = new Rng(o.seed, STREAM.membership);
@@ -210,11 +322,18 @@ async function run(
     const inSpine = !membership.chance(o.outOfSpineRate);
     const household = population.household(inSpine ? o.people - spineCount : 5, nextPersonId);
     for (const p of household) {
+      // Drawn from its own stream, so attributes on or off never changes anything else.
+      const clinical = extra === null ? null : drawClinicalTruth(extra.clinical, p);
       if (inSpine) {
         const ref = spineRefs.next();
         spine.push(spineRow(ref, p), `${p.personId},spine,${ref}\n`);
+        if (clinical !== null) extra!.spine.push(ref, p, clinical);
       }
-      for (const s of sinks) s.offer(p, inSpine);
+      for (const s of sinks) s.offer(p, inSpine, clinical);
+      if (clinical !== null) {
+        extra!.people.push(peopleTruthRow(p, inSpine, clinical));
+        if (clinical.optedOut) extra!.optOut.emit(p, inSpine, null);
+      }
     }
     if (inSpine) spineCount += household.length;
     else outOfSpine += household.length;
@@ -226,4 +345,24 @@ async function run(
   }
   onProgress?.(spineCount, o.people);
   return outOfSpine;
+}
+
+function attributeSummary(
+  path: (n: string) => string,
+  extra: AttributeOutputs,
+  sinks: readonly DatasetSink[],
+): GeneratedFile[] {
+  const perDataset = [
+    { name: 'spine', a: extra.spine },
+    ...sinks.map((s) => ({ name: s.spec.name, a: s.attributes! })),
+  ].flatMap(({ name, a }) => [
+    { name: `${name}.attributes`, file: path(`${name}.attributes.ndjson`), rows: a.records },
+    { name: `${name}.events`, file: path(`${name}.events.csv`), rows: a.events },
+  ]);
+  return [
+    { name: OPT_OUT_DATASET, file: path(`${OPT_OUT_DATASET}.csv`), rows: extra.optOut.writer.rows - 1 },
+    ...perDataset,
+    { name: 'truth.optout', file: path(OPT_OUT_TRUTH), rows: extra.optOutTruth.rows - 1 },
+    { name: 'truth.people', file: path('truth.people.csv'), rows: extra.people.rows - 1 },
+  ];
 }
