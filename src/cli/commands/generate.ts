@@ -169,7 +169,9 @@ export function registerGenerate(program: Command): void {
       }
       const summary = await generatePopulation(options);
       if (tty) process.stderr.write('\n');
-      const lines = summary.files.map((f) => `  ${f.file}  ${fmt(f.rows)} row${f.rows === 1 ? '' : 's'}`);
+      const lines = [...summary.files, ...summary.attributeFiles].map(
+        (f) => `  ${f.file}  ${fmt(f.rows)} row${f.rows === 1 ? '' : 's'}`,
+      );
       process.stdout.write(
         `generated ${fmt(summary.people)} spine people (+${fmt(summary.outOfSpinePeople)} outside the spine) ` +
           `in ${(summary.elapsedMs / 1000).toFixed(1)} s\n${lines.join('\n')}\n  ${summary.outDir}/corruption.json\n`,
