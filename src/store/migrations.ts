@@ -113,6 +113,43 @@ CREATE TABLE audit_head (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'cohort: dataset roles, attribute and event files, invitations',
+    sql: `
+-- A dataset's part in cohort selection (issue 5): 'spine' wins attribute conflicts, 'optout'
+-- is the opt-out register; contactable = its organisation can invite its own people.
+CREATE TABLE cohort_dataset (
+  dataset_id TEXT PRIMARY KEY REFERENCES dataset(id),
+  role TEXT NOT NULL CHECK (role IN ('spine','records','optout')),
+  contactable INTEGER NOT NULL CHECK (contactable IN (0, 1))
+);
+-- Attribute (NDJSON) and event (CSV) files stored in the data folder, one of each per dataset.
+CREATE TABLE cohort_file (
+  dataset_id TEXT NOT NULL REFERENCES dataset(id),
+  kind TEXT NOT NULL CHECK (kind IN ('attributes','events')),
+  records INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (dataset_id, kind)
+);
+CREATE TABLE invitation (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES run(id),
+  project_id TEXT NOT NULL REFERENCES project(id),
+  requested_by TEXT NOT NULL,
+  cap INTEGER NOT NULL,
+  people INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE invitation_list (
+  invitation_id TEXT NOT NULL REFERENCES invitation(id),
+  dataset_id TEXT NOT NULL REFERENCES dataset(id),
+  records INTEGER NOT NULL,
+  PRIMARY KEY (invitation_id, dataset_id)
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { createDisclosureKey, type DisclosureKey } from '../../cohort/disclosure/index.js';
+import { CohortlinkError } from '../../errors.js';
+import { cohortRoutePlugin } from '../../server/routes/cohort.js';
 import { runRoutePlugin } from '../../server/routes/runs.js';
 import { startService } from '../../server/start.js';
 import { intOption } from './options.js';
@@ -9,6 +13,26 @@ interface ServeFlags {
   db: string;
   logLevel: string;
   rateLimit?: number;
+  disclosureSecretFile?: string;
+}
+
+/**
+ * The disclosure-control key from `--disclosure-secret-file` or COHORTLINK_DISCLOSURE_SECRET
+ * (trailing newline of a file ignored). Undefined = no cohort routes: feasibility without the
+ * keyed rounding secret must not be served. The secret is never logged or echoed.
+ */
+function disclosureKey(file: string | undefined): DisclosureKey | undefined {
+  let secret: string | undefined;
+  if (file !== undefined) {
+    try {
+      secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new CohortlinkError('CL_FILE_UNREADABLE', 'cannot read the disclosure secret file', [], {
+        cause: err,
+      });
+    }
+  } else secret = process.env.COHORTLINK_DISCLOSURE_SECRET;
+  return secret === undefined || secret === '' ? undefined : createDisclosureKey(secret);
 }
 
 /** `COHORTLINK_RATE_LIMIT` when `--rate-limit` is not given; undefined = the config default. */
@@ -36,18 +60,25 @@ export function registerServe(program: Command): void {
       'requests per minute per token (per address without one); 0 = no limit (default 600, or COHORTLINK_RATE_LIMIT)',
       intOption('--rate-limit', 0, 1_000_000_000),
     )
+    .option(
+      '--disclosure-secret-file <file>',
+      'secret (≥ 16 bytes) keying disclosure-control rounding; or COHORTLINK_DISCLOSURE_SECRET. Without one the cohort routes are off',
+    )
     .action(async (flags: ServeFlags) => {
       const rateLimitMax = flags.rateLimit ?? rateLimitFromEnv();
+      const key = disclosureKey(flags.disclosureSecretFile);
       const service = await startService({
         dbPath: flags.db,
         port: flags.port,
         host: flags.host,
         logger: { level: flags.logLevel },
         config: rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 },
-        routes: [runRoutePlugin()],
+        routes: key === undefined ? [runRoutePlugin()] : [runRoutePlugin(), cohortRoutePlugin({ key })],
       });
       // One plain line, whatever the log level, so scripts and tests can find the port.
       process.stderr.write(`cohortlink serve: listening on ${service.address}\n`);
+      if (key === undefined)
+        process.stderr.write('cohortlink serve: no disclosure secret given, cohort routes are off\n');
       // Stop taking requests, let those in flight finish, then close the database.
       await new Promise<void>((resolve) => {
         const stop = () => {

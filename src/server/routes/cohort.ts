@@ -1,0 +1,382 @@
+/**
+ * Cohort selection over HTTP (issue 5; docs/service-design.md "Cohort selection"):
+ *
+ *   PUT  /projects/:projectId/datasets/:datasetId/role        admin | uploading provider
+ *   POST /projects/:projectId/datasets/:datasetId/attributes  uploading provider (NDJSON)
+ *   POST /projects/:projectId/datasets/:datasetId/events      uploading provider (CSV)
+ *   POST /runs/:runId/feasibility                              researcher | reviewer
+ *   POST /runs/:runId/invitations                              researcher
+ *   GET  /invitations/:id/datasets/:datasetId                  the provider that uploaded the dataset
+ *
+ * Researchers and reviewers see only disclosure-controlled counts; refs leave the service only
+ * in an invitation list, to the organisation that uploaded those records.
+ */
+import { createReadStream, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { readAttributes, readEvents } from '../../cohort/attributes/index.js';
+import { parseCriteria } from '../../cohort/criteria/index.js';
+import { type DisclosureKey, publishFeasibility } from '../../cohort/disclosure/index.js';
+import { evaluateCohortPlan } from '../../cohort/evaluate/evaluate.js';
+import { compileCohortPlan } from '../../cohort/evaluate/plan.js';
+import { CohortlinkError } from '../../errors.js';
+import { newId } from '../../store/clock.js';
+import {
+  COHORT_ROLES,
+  type CohortFileKind,
+  datasetRole,
+  getInvitation,
+  insertInvitation,
+  invitationListRecords,
+  putCohortFile,
+  setDatasetRole,
+} from '../../store/repos/cohort.js';
+import { type Dataset, getDataset } from '../../store/repos/datasets.js';
+import type { Principal, Role } from '../../store/tokens.js';
+import { cohortFilePath, commitFile, invitationListPath } from '../cohort/cohortFiles.js';
+import { encodingRefs } from '../cohort/encodingRefs.js';
+import { feasibilityCounts } from '../cohort/feasibilityCounts.js';
+import { writeInvitationLists } from '../cohort/invitationLists.js';
+import { receiveToTemp } from '../cohort/receiveFile.js';
+import { RunCohorts } from '../cohort/runCohort.js';
+import type { RoutePlugin, ServiceContext } from '../context.js';
+import { runRepo } from '../runs/runRepo.js';
+import { errorResponses, idSchema } from '../schemas.js';
+
+export interface CohortRoutesOptions {
+  /** From `serve --disclosure-secret-file` / COHORTLINK_DISCLOSURE_SECRET; never logged. */
+  readonly key: DisclosureKey;
+}
+
+const NDJSON = ['application/x-ndjson', 'application/ndjson'];
+const CSV = ['text/csv'];
+const datasetParams = z.object({ projectId: idSchema, datasetId: idSchema });
+const runParams = z.object({ runId: z.string().min(1).max(100) });
+const isoDate = z.iso.date({ message: 'expected a real date as YYYY-MM-DD' });
+
+const publishedCell = z.object({
+  value: z.number().nullable(),
+  suppressed: z.boolean(),
+  display: z.string(),
+});
+const breakdown = z.record(z.string(), publishedCell);
+const feasibilitySchema = z.object({
+  runId: z.string(),
+  indexDate: z.string(),
+  total: publishedCell,
+  byRegion: breakdown,
+  byAgeBand: breakdown,
+  bySex: breakdown,
+  excluded: z.object({ deceased: publishedCell, optedOut: publishedCell }),
+  linkageRange: z.object({ low: publishedCell, high: publishedCell }),
+  suppressedCells: z.array(z.string()),
+  note: z.string(),
+});
+
+export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
+  return async (app, ctx) => {
+    const cohorts = new RunCohorts(ctx);
+    // Bodies reach the upload handlers as the raw request stream.
+    app.addContentTypeParser([...NDJSON, ...CSV], (_req, payload, done) => done(null, payload));
+
+    /** The dataset, if the principal's organisation uploaded it (404 otherwise: ids cannot be probed). */
+    const ownDataset = (req: FastifyRequest, projectId: string, datasetId: string, ...roles: Role[]) => {
+      const { principal } = ctx.requireMember(req, projectId, ...roles);
+      const d = getDataset(ctx.db, datasetId);
+      if (
+        d === undefined ||
+        d.projectId !== projectId ||
+        (principal.role !== 'admin' && d.organisationId !== principal.organisationId)
+      )
+        throw new CohortlinkError('CL_NOT_FOUND', `no dataset ${datasetId} in project ${projectId}`);
+      return { principal, dataset: d };
+    };
+
+    /** A run the caller's organisation may see (404 as for a missing run otherwise). */
+    const visibleRun = (req: FastifyRequest, runId: string, ...roles: Role[]) => {
+      const row = runRepo(ctx.db).get(runId);
+      if (row === undefined) throw new CohortlinkError('CL_NOT_FOUND', `no run ${runId}`);
+      try {
+        return { row, principal: ctx.requireMember(req, row.project_id, ...roles).principal };
+      } catch (err) {
+        if (err instanceof CohortlinkError && err.code === 'CL_NOT_FOUND')
+          throw new CohortlinkError('CL_NOT_FOUND', `no run ${runId}`);
+        throw err;
+      }
+    };
+
+    app.put(
+      '/projects/:projectId/datasets/:datasetId/role',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary: "Mark a dataset's cohort role (spine, records, optout) and whether it may invite",
+          params: datasetParams,
+          body: z.strictObject({ role: z.enum(COHORT_ROLES), contactable: z.boolean().optional() }),
+          response: {
+            200: z.object({ datasetId: z.string(), role: z.enum(COHORT_ROLES), contactable: z.boolean() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => {
+        const { params, body } = req;
+        const { dataset } = ownDataset(req, params.projectId, params.datasetId, 'admin', 'provider');
+        // Default contactable: records yes, spine no, optout never (see repos/cohort.ts).
+        const contactable = body.contactable ?? body.role === 'records';
+        ctx.transaction(() => {
+          setDatasetRole(ctx.db, dataset.id, { role: body.role, contactable });
+          ctx.audit(req, {
+            action: 'dataset.cohort_role.set',
+            projectId: dataset.projectId,
+            target: dataset.id,
+            detail: { role: body.role, contactable },
+          });
+        });
+        cohorts.forgetDataset(dataset.id);
+        return { datasetId: dataset.id, ...datasetRole(ctx.db, dataset.id) };
+      },
+    );
+
+    const uploadSchema = z.object({
+      datasetId: z.string(),
+      kind: z.string(),
+      records: z.number(),
+      bytes: z.number(),
+    });
+    for (const kind of ['attributes', 'events'] as const satisfies readonly CohortFileKind[]) {
+      app.post(
+        `/projects/:projectId/datasets/:datasetId/${kind}`,
+        {
+          schema: {
+            tags: ['cohort'],
+            summary:
+              kind === 'attributes'
+                ? 'Upload NDJSON attributes (ref, birth year/month, sex, region, deceased) of the dataset'
+                : 'Upload coded events (CSV ref,system,code,date) of the dataset',
+            description:
+              'Validated in full against the dataset’s encodings; stored only if every line is valid.',
+            consumes: kind === 'attributes' ? NDJSON : CSV,
+            params: datasetParams,
+            response: { 201: uploadSchema, ...errorResponses },
+          },
+        },
+        async (req, reply) => {
+          const { principal, dataset } = ownDataset(
+            req,
+            req.params.projectId,
+            req.params.datasetId,
+            'provider',
+          );
+          const type = String(req.headers['content-type']).split(';')[0]!.trim();
+          if (!(kind === 'attributes' ? NDJSON : CSV).includes(type))
+            throw new CohortlinkError(
+              'CL_UNSUPPORTED_MEDIA_TYPE',
+              `upload ${kind} with Content-Type ${kind === 'attributes' ? NDJSON[0] : CSV[0]}`,
+            );
+          const stored = await storeCohortFile(ctx, req, principal, dataset, kind);
+          cohorts.forgetDataset(dataset.id);
+          return reply.status(201).send({ datasetId: dataset.id, kind, ...stored });
+        },
+      );
+    }
+
+    app.post(
+      '/runs/:runId/feasibility',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary: 'Disclosure-controlled counts of the people meeting criteria, over a succeeded run',
+          params: runParams,
+          body: z.strictObject({
+            criteria: z.unknown().describe('cohortlink-criteria/1 (see the criteria JSON Schema)'),
+            indexDate: isoDate.optional().describe('date at which age bands are computed (default today)'),
+          }),
+          response: { 200: feasibilitySchema, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const { row, principal } = visibleRun(req, req.params.runId, 'researcher', 'reviewer');
+        const { selection, cohort } = await select(cohorts, row.id, req.body.criteria);
+        const indexDate = req.body.indexDate ?? new Date().toISOString().slice(0, 10);
+        const published = publishFeasibility(feasibilityCounts(cohort, selection, indexDate), { key: o.key });
+        ctx.transaction(() => {
+          ctx.audit(req, {
+            action: 'cohort.feasibility',
+            projectId: row.project_id,
+            target: row.id,
+            // The published total only: raw counts never leave the service, not even to the audit.
+            detail: { total: published.total.display, suppressedCells: published.suppressedCells.length },
+          });
+          ctx.usage({
+            organisationId: principal.organisationId,
+            kind: 'feasibility',
+            quantity: 1,
+            ref: row.id,
+          });
+        });
+        const { policy: _policy, suppressedCells, ...rest } = published;
+        return { runId: row.id, indexDate, ...rest, suppressedCells: [...suppressedCells] };
+      },
+    );
+
+    app.post(
+      '/runs/:runId/invitations',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary: 'Make invitation lists for each contactable provider; the researcher sees only a count',
+          params: runParams,
+          body: z.strictObject({ criteria: z.unknown(), cap: z.number().int().min(1).max(10_000_000) }),
+          response: {
+            201: z.object({ id: z.string(), runId: z.string(), cap: z.number(), invited: publishedCell }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req, reply) => {
+        const { row, principal } = visibleRun(req, req.params.runId, 'researcher');
+        const { selection, cohort } = await select(cohorts, row.id, req.body.criteria);
+        const id = newId();
+        let written: Awaited<ReturnType<typeof writeInvitationLists>>;
+        try {
+          written = await writeInvitationLists(ctx.files, id, cohort, selection, req.body.cap);
+          const w = written;
+          ctx.transaction(() => {
+            insertInvitation(
+              ctx.db,
+              {
+                id,
+                runId: row.id,
+                projectId: row.project_id,
+                requestedBy: principal.organisationId,
+                cap: req.body.cap,
+                people: w.people,
+                createdAt: new Date().toISOString(),
+              },
+              w.lists,
+            );
+            ctx.audit(req, {
+              action: 'invitations.created',
+              projectId: row.project_id,
+              target: id,
+              detail: { runId: row.id, cap: req.body.cap, lists: w.lists },
+            });
+            ctx.usage({
+              organisationId: principal.organisationId,
+              kind: 'invitations',
+              quantity: 1,
+              ref: id,
+            });
+          });
+        } catch (err) {
+          // No row, no lists: a failure part-way leaves nothing a provider could download.
+          rmSync(dirname(invitationListPath(ctx.files, id, 'x')), { recursive: true, force: true });
+          throw err;
+        }
+        // The invited number goes through the same rule as any total, under its own cell id.
+        const invited = publishFeasibility(
+          {
+            total: written.people,
+            byRegion: {},
+            byAgeBand: {},
+            bySex: {},
+            excluded: { deceased: 0, optedOut: 0 },
+            linkageRange: { low: written.people, high: written.people },
+          },
+          { key: o.key },
+        ).total;
+        return reply.status(201).send({ id, runId: row.id, cap: req.body.cap, invited });
+      },
+    );
+
+    app.get(
+      '/invitations/:id/datasets/:datasetId',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary:
+            "A provider's invitation list (CSV ref), only to the organisation that uploaded the dataset",
+          produces: CSV,
+          params: z.object({ id: idSchema, datasetId: idSchema }),
+        },
+      },
+      async (req, reply) => {
+        const { id, datasetId } = req.params;
+        const notFound = new CohortlinkError(
+          'CL_NOT_FOUND',
+          `no invitation list ${id} for dataset ${datasetId}`,
+        );
+        const inv = getInvitation(ctx.db, id);
+        if (inv === undefined) throw notFound;
+        let principal: Principal;
+        try {
+          principal = ctx.requireMember(req, inv.projectId, 'provider').principal;
+        } catch (err) {
+          if (err instanceof CohortlinkError && err.code === 'CL_NOT_FOUND') throw notFound;
+          throw err;
+        }
+        const d = getDataset(ctx.db, datasetId);
+        const records = invitationListRecords(ctx.db, id, datasetId);
+        if (d === undefined || d.organisationId !== principal.organisationId || records === undefined)
+          throw notFound;
+        ctx.transaction(() =>
+          ctx.audit(req, {
+            action: 'invitations.list.read',
+            projectId: inv.projectId,
+            target: id,
+            detail: { datasetId, records },
+          }),
+        );
+        reply.header('content-type', 'text/csv; charset=utf-8');
+        return reply.send(createReadStream(invitationListPath(ctx.files, id, datasetId)));
+      },
+    );
+  };
+}
+
+/** Validates criteria (400 with JSON paths) and evaluates them over the run's linked people. */
+async function select(cohorts: RunCohorts, runId: string, criteria: unknown) {
+  const parsed = parseCriteria(criteria);
+  const cohort = await cohorts.get(runId);
+  const { people, events } = cohort.joined;
+  return { cohort, selection: evaluateCohortPlan(compileCohortPlan(parsed, people, events)) };
+}
+
+/**
+ * Receive → validate against the dataset's encodings refs → one transaction (row, audit, usage,
+ * rename last). A bad line answers 400 naming it, and nothing is stored.
+ */
+async function storeCohortFile(
+  ctx: ServiceContext,
+  req: FastifyRequest,
+  p: Principal,
+  d: Dataset,
+  kind: CohortFileKind,
+): Promise<{ records: number; bytes: number }> {
+  const { tempPath, bytes } = await receiveToTemp(req.raw, ctx.files, ctx.config.uploadLimitBytes);
+  try {
+    const opts = { dataset: d.name, knownRefs: await encodingRefs(ctx.files.datasetPath(d.id)) };
+    const records =
+      kind === 'attributes'
+        ? (await readAttributes(tempPath, opts)).count
+        : (await readEvents(tempPath, opts)).count;
+    const finalPath = cohortFilePath(ctx.files, d.id, kind);
+    ctx.transaction(() => {
+      putCohortFile(ctx.db, d.id, kind, { records, bytes, createdAt: new Date().toISOString() });
+      ctx.audit(req, {
+        action: `dataset.${kind}.uploaded`,
+        projectId: d.projectId,
+        target: d.id,
+        detail: { records, bytes },
+      });
+      ctx.usage({ organisationId: p.organisationId, kind: `${kind}_upload`, quantity: 1, ref: d.id });
+      ctx.usage({ organisationId: p.organisationId, kind: `${kind}_records`, quantity: records, ref: d.id });
+      commitFile(tempPath, finalPath);
+    });
+    return { records, bytes };
+  } finally {
+    ctx.files.remove(tempPath); // no-op after the rename
+  }
+}
