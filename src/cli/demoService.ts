@@ -4,10 +4,13 @@
  * running, ready to query. A fresh database in the demo folder each time; the tokens go to a
  * 0600 file, never to the terminal.
  */
-import { createReadStream, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { createDisclosureKey } from '../cohort/disclosure/index.js';
 import { CohortlinkError } from '../errors.js';
+import { cohortRoutePlugin } from '../server/routes/cohort.js';
 import { runRoutePlugin } from '../server/routes/runs.js';
 import { type RunningService, startService } from '../server/start.js';
 import { openDatabase } from '../store/db.js';
@@ -20,9 +23,22 @@ export interface DemoServiceOptions {
   readonly datasets: readonly string[];
 }
 
+/** Printed as an example: adults 40–75 with type 2 diabetes (ICD-10 E11). */
+const FEASIBILITY_EXAMPLE = JSON.stringify({
+  criteria: {
+    format: 'cohortlink-criteria/1',
+    where: {
+      all: [
+        { age: { min: 40, max: 75, at: '2026-12-01' } },
+        { event: { system: 'ICD-10', codes: ['E11*'] } },
+      ],
+    },
+  },
+});
+
 interface Client {
   call<T>(method: string, path: string, token: string, body?: unknown): Promise<T>;
-  upload(path: string, token: string, file: string): Promise<{ id: string }>;
+  upload(path: string, token: string, file: string, type?: string): Promise<{ id: string }>;
 }
 
 export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> {
@@ -37,12 +53,17 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
       db.close();
     }
   })();
+  // A demo-only disclosure secret, kept beside the demo's other secret and never printed.
+  const disclosureFile = join(o.dir, 'disclosure.key');
+  if (!existsSync(disclosureFile))
+    writeFileSync(disclosureFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  const key = createDisclosureKey(new Uint8Array(readFileSync(disclosureFile)));
   const service = await startService({
     dbPath,
     port: o.port,
     host: '127.0.0.1',
     logger: { level: 'warn' },
-    routes: [runRoutePlugin()],
+    routes: [runRoutePlugin(), cohortRoutePlugin({ key })],
   });
   try {
     const client = httpClient(service.address);
@@ -68,18 +89,22 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
       name: 'Demo linkage',
       members: everyone.map((x) => x.id),
     });
-    const spine = await client.upload(
-      `/projects/${project.id}/datasets?name=spine&uploadId=demo-spine-1`,
-      spineHolder.token,
-      join(o.dir, 'spine.ndjson'),
-    );
+    // Each holder uploads its encodings, then its records' attributes and clinical events.
+    const uploadAll = async (name: string, token: string): Promise<{ id: string }> => {
+      const ds = await client.upload(
+        `/projects/${project.id}/datasets?name=${name}&uploadId=demo-${name}-1`,
+        token,
+        join(o.dir, `${name}.ndjson`),
+      );
+      const base = `/projects/${project.id}/datasets/${ds.id}`;
+      await client.upload(`${base}/attributes`, token, join(o.dir, `${name}.attributes.ndjson`));
+      await client.upload(`${base}/events`, token, join(o.dir, `${name}.events.csv`), 'text/csv');
+      return ds;
+    };
+    const spine = await uploadAll('spine', spineHolder.token);
     const runs: { dataset: string; runId: string }[] = [];
     for (const [k, d] of o.datasets.entries()) {
-      const ds = await client.upload(
-        `/projects/${project.id}/datasets?name=${d}&uploadId=demo-${d}-1`,
-        holders[k]!.token,
-        join(o.dir, `${d}.ndjson`),
-      );
+      const ds = await uploadAll(d, holders[k]!.token);
       const run = await client.call<{ id: string }>(
         'POST',
         `/projects/${project.id}/runs`,
@@ -124,6 +149,9 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
         first !== undefined
           ? `  curl -H "authorization: Bearer $T" ${service.address}/runs/${first.runId}/summary`
           : '',
+        first !== undefined
+          ? `  curl -H "authorization: Bearer $T" -H 'content-type: application/json' ${service.address}/runs/${first.runId}/feasibility -d '${FEASIBILITY_EXAMPLE}'`
+          : '',
         'Ctrl-C stops the service.',
         '',
       ].join('\n'),
@@ -157,10 +185,10 @@ function httpClient(base: string): Client {
       });
       return check(res, `${method} ${path.split('?')[0]}`);
     },
-    async upload(path, token, file) {
+    async upload(path, token, file, type = 'application/x-ndjson') {
       const res = await fetch(`${base}${path}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
         body: Readable.toWeb(createReadStream(file)) as unknown as ReadableStream,
         duplex: 'half',
       } as RequestInit);
