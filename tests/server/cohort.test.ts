@@ -4,7 +4,7 @@
  * researcher asks feasibility questions whose true answers this test computes from the
  * generator's truth files, and requests invitations, whose lists go only to each provider.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDisclosureKey } from '../../src/cohort/disclosure/index.js';
@@ -243,6 +243,8 @@ describe('cohort selection over HTTP', () => {
     // Published range ends are rounded too: the truth lies within a rounding band of them.
     expect(truth).toBeGreaterThanOrEqual(linkageRange.low.value - 5);
     expect(truth).toBeLessThanOrEqual(linkageRange.high.value + 4);
+    // A multi-party run keeps no floor links: its range is the estimate, and says so.
+    expect(linkageRange.method).toBe('estimated');
     expect(Object.keys(bySex)).toEqual(['female']);
     expect(Object.keys(byAgeBand)).toEqual(['40-64']);
     // Nothing identifying in the answer: no ref of any dataset appears in it.
@@ -253,6 +255,36 @@ describe('cohort selection over HTTP', () => {
       json: { criteria: FEMALE_40_64, indexDate: INDEX },
     });
     expect(again.body.total).toEqual(total);
+  });
+
+  it('counts the range of a many-to-one run by reclustering at threshold ± 0.02', async () => {
+    const r = await call(s, 'POST', `/projects/${projectId}/runs`, {
+      token: tokens.University,
+      json: { datasets: [datasets.hospital, datasets.spine], mode: 'many-to-one' },
+    });
+    expect(r.status, r.text).toBe(202);
+    const m2o = r.body.id as string;
+    expect((await runs.settled(m2o)).state).toBe('succeeded');
+    expect(existsSync(join(s.files.root, 'runs', m2o, 'links-floor.csv'))).toBe(true);
+    // Without the opt-out register, only the deceased are excluded.
+    const present = new Set([...personOf.get('spine')!.values(), ...personOf.get('hospital')!.values()]);
+    let truth = 0;
+    for (const id of present) {
+      const p = people.get(id)!;
+      if (!p.deceased && p.sex === 'F' && ageAt(p) >= 40 && ageAt(p) <= 64) truth++;
+    }
+    const f = await call(s, 'POST', `/runs/${m2o}/feasibility`, {
+      token: tokens.University,
+      json: { criteria: FEMALE_40_64, indexDate: INDEX },
+    });
+    expect(f.status, f.text).toBe(200);
+    const { total, linkageRange } = f.body;
+    expect(linkageRange.method).toBe('reclustered');
+    expect(linkageRange.low.value).toBeLessThanOrEqual(total.value);
+    expect(linkageRange.high.value).toBeGreaterThanOrEqual(total.value);
+    // Published ends are rounded: the truth lies within a rounding band of them.
+    expect(truth).toBeGreaterThanOrEqual(linkageRange.low.value - 5);
+    expect(truth).toBeLessThanOrEqual(linkageRange.high.value + 4);
   });
 
   it('suppresses a tiny count and rejects bad criteria with JSON paths', async () => {

@@ -3,10 +3,20 @@
  * breakdowns by region, age band and sex, exclusions, and the linkage-uncertainty range. They
  * never leave the service: the route passes them through publishFeasibility.
  */
+
+import type { CriteriaRequest } from '../../cohort/criteria/index.js';
 import type { RawFeasibilityCounts } from '../../cohort/disclosure/index.js';
 import type { CohortSelection } from '../../cohort/evaluate/index.js';
 import type { PeopleColumns } from '../../cohort/people.js';
+import { alternativeTotals } from './linkageRange.js';
 import type { RunCohort } from './runCohort.js';
+
+/**
+ * How the linkage range was made: 'reclustered' = real counts with the people regrouped at
+ * threshold ± margin from the run's floor links (one-to-one, many-to-one); 'estimated' =
+ * borderline links above and an estimated number below (dedup, multi; see runCohort.ts).
+ */
+export type RangeMethod = 'reclustered' | 'estimated';
 
 /** Age bands common in trial feasibility; `unknown` for people without a birth year. */
 export const AGE_BANDS = [
@@ -31,7 +41,8 @@ export function feasibilityCounts(
   cohort: RunCohort,
   selection: CohortSelection,
   indexDate: string,
-): RawFeasibilityCounts {
+  criteria: CriteriaRequest,
+): { counts: RawFeasibilityCounts; rangeMethod: RangeMethod } {
   const people = cohort.joined.people;
   const atYear = Number(indexDate.slice(0, 4));
   const atMonth = Number(indexDate.slice(5, 7));
@@ -51,17 +62,31 @@ export function feasibilityCounts(
     borderlineEligible += cohort.borderline[p]!;
   }
   const total = selection.eligibleCount;
-  return {
+  const counts = {
     total,
     byRegion,
     byAgeBand,
     bySex,
     excluded: selection.excluded,
-    linkageRange: {
-      // Dropping a borderline link can lose at most its person from the eligible set; adding a
-      // link just below the threshold can gain at most one person (see runCohort.ts).
-      low: total - borderlineEligible,
-      high: total + Math.min(cohort.belowEstimate, people.count - total),
+  };
+  if (cohort.alternatives !== undefined) {
+    // The same criteria over the people as thresholds t − margin and t + margin group them.
+    const all = [total, ...alternativeTotals(cohort.alternatives, criteria)];
+    return {
+      counts: { ...counts, linkageRange: { low: Math.min(...all), high: Math.max(...all) } },
+      rangeMethod: 'reclustered',
+    };
+  }
+  return {
+    counts: {
+      ...counts,
+      linkageRange: {
+        // Dropping a borderline link can lose at most its person from the eligible set; adding a
+        // link just below the threshold can gain at most one person (see runCohort.ts).
+        low: total - borderlineEligible,
+        high: total + Math.min(cohort.belowEstimate, people.count - total),
+      },
     },
+    rangeMethod: 'estimated',
   };
 }

@@ -2,7 +2,9 @@
  * The linked people of one succeeded run: every dataset's keys file joined with its stored
  * attributes and events (`joinThroughKeys`), cached in memory per run, since feasibility
  * queries repeat over the same run and the join reads every file. A new attribute upload for a
- * dataset of the run drops the cached join.
+ * dataset of the run drops the cached join. For one-to-one and many-to-one runs the cache also
+ * holds the people as the run would have grouped them at threshold ± BORDERLINE_MARGIN (from
+ * the run's floor links; linkageRange.ts), for feasibility's linkage range.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ import type { ServiceContext } from '../context.js';
 import { RunFiles } from '../runs/runFiles.js';
 import { runRepo } from '../runs/runRepo.js';
 import { cohortFilePath } from './cohortFiles.js';
+import { alternativeCohorts, type BipartiteMode, readFloorLinks } from './linkageRange.js';
 
 export interface RunCohort {
   readonly runId: string;
@@ -34,8 +37,13 @@ export interface RunCohort {
   readonly personOfRef: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Person index → 1 if a link of theirs scored within the margin above the threshold. */
   readonly borderline: Uint8Array;
-  /** Estimated links within the margin below the threshold (not stored by runs; see design doc). */
+  /** Estimated links within the margin below the threshold (the 'estimated' range only). */
   readonly belowEstimate: number;
+  /**
+   * One-to-one / many-to-one runs with floor links: the people regrouped at threshold − margin
+   * and + margin (the 'reclustered' range). Undefined for dedup and multi runs.
+   */
+  readonly alternatives?: readonly JoinedCohort[];
 }
 
 /** Links scoring within this of the run's threshold are "borderline" for the uncertainty range. */
@@ -121,12 +129,61 @@ export class RunCohorts {
       joined.people.count,
       JSON.parse(row.summary_json ?? '{}'),
     );
-    return { runId, projectId: row.project_id, joined, datasets, personOfRef, borderline, belowEstimate };
+    const alternatives = reclustered(
+      this.files.paths(runId).linksFloor,
+      JSON.parse(row.options_json).mode,
+      runThreshold(JSON.parse(row.summary_json ?? '{}')),
+      datasets.map((d) => ({ name: d.name, refs: [...keys.get(d.name)!.keys()] })),
+      inputs,
+    );
+    return {
+      runId,
+      projectId: row.project_id,
+      joined,
+      datasets,
+      personOfRef,
+      borderline,
+      belowEstimate,
+      ...(alternatives !== undefined ? { alternatives } : {}),
+    };
   }
 }
 
+/** The threshold a run accepted links at, from its summary. */
+function runThreshold(summary: SummaryShape): number | undefined {
+  const t = typeof summary.threshold === 'object' ? summary.threshold.threshold : summary.threshold;
+  return typeof t === 'number' && Number.isFinite(t) ? t : undefined;
+}
+
+/**
+ * The alternative groupings of a bipartite run (undefined for other modes, or for a run written
+ * before floor links were kept). Keys files list refs in record order, as the floor links'
+ * positions need.
+ */
+function reclustered(
+  floorPath: string,
+  mode: unknown,
+  threshold: number | undefined,
+  sides: readonly { name: string; refs: string[] }[],
+  inputs: readonly JoinInput[],
+): JoinedCohort[] | undefined {
+  const bipartite = mode === undefined || mode === 'one-to-one' || mode === 'many-to-one';
+  if (!bipartite || threshold === undefined || sides.length !== 2 || !existsSync(floorPath)) return undefined;
+  const [left, right] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  const floor = readFloorLinks(floorPath, left, right);
+  return alternativeCohorts(
+    floor,
+    (mode ?? 'one-to-one') as BipartiteMode,
+    [threshold - BORDERLINE_MARGIN, threshold + BORDERLINE_MARGIN],
+    left,
+    right,
+    inputs,
+  );
+}
+
 interface SummaryShape {
-  threshold?: number;
+  /** runSummary's ThresholdDecision (`{threshold, method, …}`); a bare number is accepted too. */
+  threshold?: number | { threshold?: number };
   parameters?: { floor?: number };
   pairs?: { links?: number; linksAtFloor?: number }[];
 }
@@ -146,7 +203,7 @@ function linkUncertainty(
   summary: SummaryShape,
 ): { borderline: Uint8Array; belowEstimate: number } {
   const borderline = new Uint8Array(people);
-  const t = summary.threshold;
+  const t = runThreshold(summary);
   if (t === undefined || !existsSync(linksPath)) return { borderline, belowEstimate: 0 };
   const lines = readFileSync(linksPath, 'utf8').split('\n');
   const multi = lines[0]?.startsWith('left_dataset') ?? false;

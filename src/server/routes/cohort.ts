@@ -69,7 +69,16 @@ const feasibilitySchema = z.object({
   byAgeBand: breakdown,
   bySex: breakdown,
   excluded: z.object({ deceased: publishedCell, optedOut: publishedCell }),
-  linkageRange: z.object({ low: publishedCell, high: publishedCell }),
+  linkageRange: z.object({
+    low: publishedCell,
+    high: publishedCell,
+    method: z
+      .enum(['reclustered', 'estimated'])
+      .describe(
+        'reclustered: counted with people regrouped at threshold ± 0.02 (one-to-one, many-to-one runs); ' +
+          'estimated: dedup and multi runs, below-threshold links estimated',
+      ),
+  }),
   suppressedCells: z.array(z.string()),
   note: z.string(),
 });
@@ -198,9 +207,10 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
       },
       async (req) => {
         const { row, principal } = visibleRun(req, req.params.runId, 'researcher', 'reviewer');
-        const { selection, cohort } = await select(cohorts, row.id, req.body.criteria);
+        const { selection, cohort, parsed } = await select(cohorts, row.id, req.body.criteria);
         const indexDate = req.body.indexDate ?? new Date().toISOString().slice(0, 10);
-        const published = publishFeasibility(feasibilityCounts(cohort, selection, indexDate), { key: o.key });
+        const { counts, rangeMethod } = feasibilityCounts(cohort, selection, indexDate, parsed);
+        const published = publishFeasibility(counts, { key: o.key });
         ctx.transaction(() => {
           ctx.audit(req, {
             action: 'cohort.feasibility',
@@ -216,8 +226,14 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
             ref: row.id,
           });
         });
-        const { policy: _policy, suppressedCells, ...rest } = published;
-        return { runId: row.id, indexDate, ...rest, suppressedCells: [...suppressedCells] };
+        const { policy: _policy, suppressedCells, linkageRange, ...rest } = published;
+        return {
+          runId: row.id,
+          indexDate,
+          ...rest,
+          linkageRange: { ...linkageRange, method: rangeMethod },
+          suppressedCells: [...suppressedCells],
+        };
       },
     );
 
@@ -341,7 +357,7 @@ async function select(cohorts: RunCohorts, runId: string, criteria: unknown) {
   const parsed = parseCriteria(criteria);
   const cohort = await cohorts.get(runId);
   const { people, events } = cohort.joined;
-  return { cohort, selection: evaluateCohortPlan(compileCohortPlan(parsed, people, events)) };
+  return { cohort, parsed, selection: evaluateCohortPlan(compileCohortPlan(parsed, people, events)) };
 }
 
 /**

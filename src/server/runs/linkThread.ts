@@ -64,10 +64,14 @@ async function execute(job: LinkJob): Promise<void> {
     // manager decides (it discards the result of a run cancelled meanwhile).
     if (controller.signal.aborted) throw new CohortlinkError('CL_CANCELLED', 'the linkage run was cancelled');
     post({ type: 'progress', runId: job.runId, stage: 'write', done: 0, total: 1 });
+    // The floor links of a bipartite run let feasibility recluster at other thresholds (its
+    // linkage range); dedup and multi runs cluster from candidates, which are not kept.
+    const bipartite = result.options.mode === 'one-to-one' || result.options.mode === 'many-to-one';
     writeLinkOutputs(result, {
       links: job.output.links,
       keysDir: job.output.keysDir,
       summary: job.output.summary,
+      ...(bipartite ? { scores: job.output.linksFloor } : {}),
     });
     const records: Record<string, number> = {};
     for (const d of result.datasets) records[d.name] = d.store.count;

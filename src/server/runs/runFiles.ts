@@ -4,6 +4,8 @@
  *   links.csv                    left_ref,right_ref,score (multi mode: with dataset columns)
  *   keys/<datasetId>.keys.csv    ref,linkage_key, one per dataset of the run
  *   summary.json                 runSummary (counts, fingerprints, threshold; no refs or keys)
+ *   links-floor.csv              one-to-one / many-to-one runs only: the links at the floor,
+ *                                as links.csv (the material for feasibility's linkage range)
  *
  * The files are written together by `writeLinkOutputs` (temporaries renamed at the end), and a
  * run's rows in `run_dataset_keys` are inserted only after the renames, so a folder without a
@@ -18,6 +20,8 @@ export interface RunOutputPaths {
   readonly links: string;
   readonly keysDir: string;
   readonly summary: string;
+  /** The links at the floor (one-to-one and many-to-one runs; absent for older runs). */
+  readonly linksFloor: string;
 }
 
 /**
@@ -47,6 +51,7 @@ export class RunFiles {
       links: join(dir, 'links.csv'),
       keysDir: join(dir, 'keys'),
       summary: join(dir, 'summary.json'),
+      linksFloor: join(dir, 'links-floor.csv'),
     };
   }
 
