@@ -6,6 +6,7 @@ import { registerEncode } from './encode.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
 import { registerLink } from './link.js';
+import { registerReport } from './report.js';
 import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
 
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerEncode(program);
   registerLink(program);
   registerEvaluate(program);
+  registerReport(program);
   registerSchema(program);
   registerDemo(program);
   registerServe(program);

@@ -27,6 +27,8 @@ import { decideThreshold, type ThresholdDecision } from './threshold.js';
 /** Below this many bytes in all, files are read one after another on this thread (a worker's start-up would cost more). */
 const PARALLEL_READ_BYTES = 32 << 20;
 
+const DATASET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
 export type LinkStage = 'load' | 'block' | 'score' | 'solve' | 'keys';
 
 export interface LinkProgress {
@@ -95,6 +97,13 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
       `mode ${options.mode} links ${expected[0] === expected[1] ? expected[0] : `${expected[0]} or more`} encodings files, got ${inputs.length}`,
     );
   const names = inputs.map((i) => i.name ?? basename(i.path).replace(/\.ndjson$/i, ''));
+  // Names become file names (<name>.keys.csv) and report labels: plain characters only.
+  const badName = names.find((n) => !DATASET_NAME.test(n) || n === '.' || n === '..');
+  if (badName !== undefined)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      `dataset name '${badName.slice(0, 64)}' must be 1–64 letters, digits, '.', '_' or '-' (rename the file or use --names)`,
+    );
   if (new Set(names).size !== names.length)
     throw new CohortlinkError(
       'CL_USAGE',

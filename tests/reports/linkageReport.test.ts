@@ -1,0 +1,232 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseFloorScores } from '../../src/reports/floorScores.js';
+import { renderLinkageReportHtml } from '../../src/reports/html.js';
+import { buildLinkageReport, type LinkageReport } from '../../src/reports/linkageReport.js';
+import { readCsv } from '../datasets/helpers.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+let dir: string;
+let out: string;
+// biome-ignore lint/suspicious/noExplicitAny: the summary is checked field by field against the report
+let summary: any;
+let report: LinkageReport;
+let reportJson: string;
+let html: string;
+let floorRows: string[][];
+
+/** Every reference, linkage key and encoding the run saw: none may appear in a report. */
+let secrets: string[];
+
+beforeAll(() => {
+  dir = tempDir('cohortlink-report-');
+  out = join(dir, 'out');
+  writeFileSync(join(dir, 'secret.txt'), 'report test secret\n');
+  const gen = runCli(['generate', '--people', '800', '--seed', '5', '--out', dir]);
+  expect(gen.status, gen.stderr).toBe(0);
+  for (const name of ['spine', 'hospital']) {
+    const e = runCli([
+      'encode',
+      '--schema',
+      'uk',
+      '--secret-file',
+      join(dir, 'secret.txt'),
+      '--input',
+      join(dir, `${name}.csv`),
+      '--output',
+      join(dir, `${name}.ndjson`),
+      '--max-rejects',
+      '1000',
+      '--workers',
+      '0',
+    ]);
+    expect(e.status, e.stderr).toBe(0);
+  }
+  const l = runCli([
+    'link',
+    '--left',
+    join(dir, 'hospital.ndjson'),
+    '--right',
+    join(dir, 'spine.ndjson'),
+    '--mode',
+    'many-to-one',
+    '--output',
+    join(out, 'links.csv'),
+    '--scores',
+    join(out, 'floor.csv'),
+    '--truth',
+    join(dir, 'truth.csv'),
+    '--workers',
+    '0',
+  ]);
+  expect(l.status, l.stderr).toBe(0);
+  const r = runCli([
+    'report',
+    'run',
+    '--summary',
+    join(out, 'links.summary.json'),
+    '--scores',
+    join(out, 'floor.csv'),
+    '--json',
+    join(out, 'report.json'),
+    '--html',
+    join(out, 'report.html'),
+  ]);
+  expect(r.status, r.stderr).toBe(0);
+  summary = JSON.parse(readFileSync(join(out, 'links.summary.json'), 'utf8'));
+  reportJson = readFileSync(join(out, 'report.json'), 'utf8');
+  report = JSON.parse(reportJson);
+  html = readFileSync(join(out, 'report.html'), 'utf8');
+  floorRows = readCsv(join(out, 'floor.csv')).rows;
+
+  const refs = floorRows.flatMap(([a, b]) => [a!, b!]);
+  const keys = ['spine', 'hospital'].flatMap((d) =>
+    readCsv(join(out, `${d}.keys.csv`)).rows.map(([, key]) => key!),
+  );
+  const clks = readFileSync(join(dir, 'hospital.ndjson'), 'utf8')
+    .split('\n')
+    .flatMap((line) => /"clk":"([^"]+)"/.exec(line)?.[1] ?? [])
+    .slice(0, 200);
+  secrets = [...refs, ...keys, ...clks];
+}, 180_000);
+
+describe('cohortlink report run (linkage quality)', () => {
+  it('carries the counts of the run summary', () => {
+    const p = summary.pairs[0];
+    expect(report.format).toBe('cohortlink-linkage-report/1');
+    expect(report.counts.candidatePairs).toBe(p.candidatePairs);
+    expect(report.counts.comparisons).toBe(p.comparisons);
+    expect(report.counts.links).toBe(p.links);
+    expect(report.counts.linksAtFloor).toBe(p.linksAtFloor);
+    expect(report.counts.people).toBe(summary.people);
+    expect(report.counts.unlinked).toEqual([
+      { dataset: 'hospital', records: p.leftUnlinked },
+      { dataset: 'spine', records: p.rightUnlinked },
+    ]);
+    expect(report.inputs.map((d) => [d.name, d.records])).toEqual(
+      summary.inputs.map((d: { name: string; records: number }) => [d.name, d.records]),
+    );
+    expect(report.threshold.value).toBe(summary.threshold.threshold);
+    expect(report.threshold.estimated.precision).toBe(summary.threshold.estimatedPrecision);
+    expect(report.blocking[0]!.reductionRatio).toBe(p.reductionRatio);
+    expect(report.blocking[0]!.passes[0]!.sizeHistogram).toEqual(p.blocking.passes[0].sizeHistogram);
+    // The real figures are the run's own evaluation, unchanged.
+    expect(report.evaluation).toEqual(
+      summary.evaluation.map(({ threshold: _, ...e }: Record<string, unknown>) => e),
+    );
+    expect(report.evaluation![0]!.precision).toBeGreaterThan(0.95);
+  });
+
+  it('counts the floor links exactly: histogram total, links at the threshold, gained and lost', () => {
+    const s = report.scores!;
+    const scores = floorRows.map((r) => Number(r[2]));
+    const t = report.threshold.value;
+    expect(s.floorLinks).toBe(scores.length);
+    expect(s.histogram.reduce((a, b) => a + b.count, 0)).toBe(scores.length);
+    expect(s.histogram).toHaveLength(Math.round((1 - summary.parameters.floor) / 0.01));
+    expect(s.linksAtThreshold).toBe(report.counts.links);
+    expect(s.bands.slice(0, -1).reduce((a, b) => a + b.links, 0) + s.bands.at(-1)!.links).toBe(
+      report.counts.links,
+    );
+    const at = (x: number) => scores.filter((v) => v >= +x.toFixed(9)).length;
+    const gained = at(t - 0.02) - at(t);
+    const lost = at(t) - at(t + 0.02);
+    expect(s.shifts.find((x) => x.shift === -0.02)!.change).toBe(gained);
+    expect(s.shifts.find((x) => x.shift === 0.02)!.change).toBe(-lost);
+    expect(s.shifts.find((x) => x.shift === -0.05)!.change).toBe(at(t - 0.05) - at(t));
+    expect(s.shifts.find((x) => x.shift === 0.05)!.change).toBe(at(t + 0.05) - at(t));
+  });
+
+  it('holds no record reference, linkage key or encoding', () => {
+    expect(secrets.length).toBeGreaterThan(1000);
+    for (const x of secrets) {
+      expect(reportJson.includes(x), x).toBe(false);
+      expect(html.includes(x), x).toBe(false);
+    }
+  });
+
+  it('writes a self-contained page: no external reference, no script, SVG charts with titles', () => {
+    expect(html).not.toMatch(/https?:\/\//i);
+    expect(html).not.toMatch(/<script|<link|src=|@import|url\(/i);
+    expect(html).toContain('<svg');
+    expect(html).toMatch(/<svg[^>]*role="img"[^>]*><title id=/);
+    expect(html).toContain('threshold ' + report.threshold.value.toFixed(3));
+    expect(html).toContain('@media print');
+    expect(html).toMatch(/<caption>Links per score band<\/caption>/);
+  });
+
+  it('link refuses dataset names that are not plain; the page escapes whatever a summary holds', () => {
+    const o = join(dir, 'named');
+    const l = runCli([
+      'link',
+      '--left',
+      join(dir, 'hospital.ndjson'),
+      '--right',
+      join(dir, 'spine.ndjson'),
+      '--names',
+      'h<script>alert(1)</script>,spine',
+      '--output',
+      join(o, 'links.csv'),
+    ]);
+    expect(l.status).toBe(2);
+    expect(l.stderr).toMatch(/dataset name/);
+    // A summary edited by hand (or from elsewhere) still renders safely.
+    const edited = JSON.parse(readFileSync(join(out, 'links.summary.json'), 'utf8'));
+    edited.inputs[0].name = 'h<script>alert(1)</script>';
+    edited.inputs[1].name = `spine "&'`;
+    writeFileSync(join(dir, 'edited.summary.json'), JSON.stringify(edited));
+    const r = runCli([
+      'report',
+      'run',
+      '--summary',
+      join(dir, 'edited.summary.json'),
+      '--html',
+      join(dir, 'e.html'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const page = readFileSync(join(dir, 'e.html'), 'utf8');
+    expect(page).not.toMatch(/<script/i);
+    expect(page).toContain('h&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('spine &quot;&amp;&#39;');
+  });
+
+  it('names the JSON path of a broken summary and the row of a broken floor file', () => {
+    const bad = { ...summary, pairs: [{ ...summary.pairs[0], links: -1 }] };
+    expect(() => buildLinkageReport({ summary: bad, summarySource: 'x.json' })).toThrow(
+      expect.objectContaining({
+        code: 'CL_FILE_UNREADABLE',
+        issues: [expect.objectContaining({ path: '$.pairs[0].links' })],
+      }),
+    );
+    const r = runCli([
+      'report',
+      'run',
+      '--summary',
+      join(out, 'missing.json'),
+      '--json',
+      join(out, 'x.json'),
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('missing.json');
+    expect(() => parseFloorScores('left_ref,right_ref,score\nA1,B1,0.9\nA2,B2,high\n', 'f.csv')).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ path: 'f.csv row 3' })] }),
+    );
+  });
+
+  it('renders without a floor file and escapes every name in the renderer', () => {
+    const m = buildLinkageReport({ summary, summarySource: 's.json' });
+    expect(m.scores).toBeNull();
+    const named = {
+      ...m,
+      inputs: m.inputs.map((d) => ({ ...d, name: '<img src=x onerror=alert(1)>' })),
+      blocking: m.blocking.map((b) => ({
+        ...b,
+        passes: b.passes.map((p) => ({ ...p, name: '</title><script>x</script>' })),
+      })),
+    };
+    const page = renderLinkageReportHtml(named);
+    expect(page).not.toMatch(/<img|<script/i);
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
