@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RefSet } from '../../src/encoding/refSet.js';
 
-const units = (s: string) => Uint16Array.from(s, (c) => c.charCodeAt(0));
+// Code units, as the encoder sends them (Array.from(s) would iterate code points and drop low surrogates).
+const units = (s: string) => Uint16Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
 
 describe('reference set', () => {
   it('agrees with Set<string> on any sequence of references, through growth', () => {
@@ -33,6 +34,9 @@ describe('reference set', () => {
     expect(set.add(new Uint16Array([0xd800]), 0, 1)).toBe(true);
     expect(set.add(new Uint16Array([0xdc00]), 0, 1)).toBe(true);
     expect(set.add(new Uint16Array([0xd800]), 0, 1)).toBe(false);
+    // Two astral characters sharing a high surrogate are different references.
+    expect(set.add(units('\u{71400}'), 0, 2)).toBe(true);
+    expect(set.add(units('\u{71401}'), 0, 2)).toBe(true);
   });
 
   it('holds a hundred thousand distinct references', () => {
