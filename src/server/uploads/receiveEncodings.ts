@@ -89,6 +89,11 @@ export async function receiveEncodings(o: ReceiveOptions): Promise<ReceivedEncod
   } catch (err) {
     throw classify(err, o.label);
   } finally {
+    // Stop decompressing what nobody reads; the request itself stays open for the reply.
+    if (source !== o.body) {
+      o.body.unpipe(source as unknown as NodeJS.WritableStream);
+      source.destroy();
+    }
     await file.close();
     if (!ok) o.files.remove(tempPath);
   }
@@ -104,6 +109,10 @@ function gunzipped(body: IncomingMessage): Readable {
   body.on('close', () => {
     if (!body.complete) gunzip.destroy(new Error('the client closed the connection before the upload ended'));
   });
+  // The reading loop listens for errors only while it runs; once it has stopped (a bad line,
+  // too large) the body may still be flowing in, and a later "incorrect header check" must not
+  // become an unhandled 'error' event that takes the process down.
+  gunzip.on('error', () => {});
   body.pipe(gunzip);
   return gunzip;
 }
