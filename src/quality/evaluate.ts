@@ -6,6 +6,8 @@
  * A sweep is a filter: greedy one-to-one links made at a low floor that score ≥ t are exactly
  * the links the solver would make at threshold t, so one solve serves every threshold.
  */
+
+import { countAtLeast } from './sortedCounts.js';
 import type { TruthPairs } from './truth.js';
 
 /** Links as parallel arrays of record indices and scores (the solvers' Links is one). */
@@ -113,18 +115,6 @@ export function evaluateLinks(
     if (truth.has(links.left[i]!, links.right[i]!)) tp++;
   }
   return confusion(threshold, kept, tp, truth.pairs);
-}
-
-/** Count of values ≥ t in an ascending array. */
-function countAtLeast(sorted: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return sorted.length - lo;
 }
 
 /** Quality at each threshold: one pass to split scores by truth, a sort, then a binary search each. */

@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { CohortlinkError } from '../errors.js';
+import { countAtLeast } from '../quality/sortedCounts.js';
 import { readFloorScores } from './floorScores.js';
 import { type ParsedRunSummary, parseRunSummary } from './runSummarySchema.js';
 import {
-  countAtLeast,
   HISTOGRAM_BIN_WIDTH,
   type HistogramBin,
   type ScoreBand,

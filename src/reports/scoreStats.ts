@@ -3,6 +3,7 @@
  * are exactly the links the run would make at threshold t (src/quality/evaluate.ts, `sweep`), so
  * the links gained or lost by moving the threshold are exact counts, not estimates.
  */
+import { countAtLeast } from '../quality/sortedCounts.js';
 
 export const HISTOGRAM_BIN_WIDTH = 0.01;
 export const THRESHOLD_SHIFTS = [-0.05, -0.02, 0.02, 0.05] as const;
@@ -32,18 +33,6 @@ export interface ThresholdShift {
  */
 export function shiftedThreshold(threshold: number, shift: number): number {
   return Math.round((threshold + shift) * 1e9) / 1e9;
-}
-
-/** Count of values ≥ t in an ascending array. */
-export function countAtLeast(sorted: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return sorted.length - lo;
 }
 
 /** 0.01-wide bins from the floor up to 1; a score of exactly 1 falls in the last bin. */

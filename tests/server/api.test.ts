@@ -8,7 +8,15 @@ import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/store/audit.js';
-import { call, encodingsNdjson, KEY_B, startTestService, type TestService, uploadId } from './helpers.js';
+import {
+  call,
+  createOrganisations,
+  encodingsNdjson,
+  KEY_B,
+  startTestService,
+  type TestService,
+  uploadId,
+} from './helpers.js';
 
 let s: TestService;
 const tokens: Record<string, string> = {};
@@ -41,22 +49,16 @@ async function datasetsAsAdmin(): Promise<{ name: string }[]> {
 
 beforeAll(async () => {
   s = await startTestService();
-  for (const [name, role] of [
-    ['Hospital', 'provider'],
-    ['Spine', 'provider'],
-    ['University', 'researcher'],
-    ['Regulator', 'reviewer'],
-    ['Outsider', 'provider'],
-  ] as const) {
-    const org = await call(s, 'POST', '/organisations', { token: s.adminToken, json: { name } });
-    expect(org.status).toBe(201);
-    orgs[name] = org.body.id;
-    const t = await call(s, 'POST', `/organisations/${org.body.id}/tokens`, {
-      token: s.adminToken,
-      json: { role, label: `${name} ${role}` },
-    });
-    expect(t.status).toBe(201);
-    tokens[name] = t.body.token;
+  {
+    const made = await createOrganisations(s, s.adminToken, [
+      ['Hospital', 'provider'],
+      ['Spine', 'provider'],
+      ['University', 'researcher'],
+      ['Regulator', 'reviewer'],
+      ['Outsider', 'provider'],
+    ]);
+    Object.assign(orgs, made.ids);
+    Object.assign(tokens, made.tokens);
   }
   const p = await call(s, 'POST', '/projects', {
     token: s.adminToken,

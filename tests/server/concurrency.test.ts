@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRoutePlugin } from '../../src/server/routes/runs.js';
 import { runCli } from '../helpers/cli.js';
-import { call, startTestService, type TestService, uploadId } from './helpers.js';
+import { call, createOrganisations, startTestService, type TestService, uploadId } from './helpers.js';
 import { type Encoded, encodeWorld } from './runs/fixture.js';
 
 let encoded: Encoded;
@@ -47,20 +47,14 @@ beforeAll(async () => {
   s = await startTestService({}, [runRoutePlugin({ workers: 1 })]);
   const admin = s.adminToken;
   const orgs: Record<string, string> = {};
-  for (const [name, role] of [
-    ['Spine', 'provider'],
-    ['Hospital', 'provider'],
-    ['University', 'researcher'],
-  ] as const) {
-    const org = await call(s, 'POST', '/organisations', { token: admin, json: { name } });
-    expect(org.status, org.text).toBe(201);
-    orgs[name] = org.body.id;
-    const t = await call(s, 'POST', `/organisations/${org.body.id}/tokens`, {
-      token: admin,
-      json: { role, label: `${name} ${role}` },
-    });
-    expect(t.status, t.text).toBe(201);
-    tokens[name] = t.body.token;
+  {
+    const made = await createOrganisations(s, admin, [
+      ['Spine', 'provider'],
+      ['Hospital', 'provider'],
+      ['University', 'researcher'],
+    ]);
+    Object.assign(orgs, made.ids);
+    Object.assign(tokens, made.tokens);
   }
   for (const [name, members] of [
     ['trial', [orgs.Spine, orgs.Hospital, orgs.University]],

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { call, uploadId } from './helpers.js';
+import { call, createOrganisations, uploadId } from './helpers.js';
 import { type Encoded, encodeWorld } from './runs/fixture.js';
 import { type ServeProcess, startServe, stopAllServes } from './serveProcess.js';
 
@@ -53,21 +53,15 @@ afterAll(async () => {
 describe('cohortlink serve, end to end', () => {
   it('sets up organisations, tokens and a project with the first admin token', async () => {
     expect((await call(serve, 'GET', '/me', { token: admin })).body.role).toBe('admin');
-    for (const [name, role] of [
-      ['Spine', 'provider'],
-      ['Hospital', 'provider'],
-      ['University', 'researcher'],
-      ['Regulator', 'reviewer'],
-    ] as const) {
-      const org = await call(serve, 'POST', '/organisations', { token: admin, json: { name } });
-      expect(org.status, org.text).toBe(201);
-      orgs[name] = org.body.id;
-      const t = await call(serve, 'POST', `/organisations/${org.body.id}/tokens`, {
-        token: admin,
-        json: { role, label: `${name} ${role}` },
-      });
-      expect(t.status, t.text).toBe(201);
-      tokens[name] = t.body.token;
+    {
+      const made = await createOrganisations(serve, admin, [
+        ['Spine', 'provider'],
+        ['Hospital', 'provider'],
+        ['University', 'researcher'],
+        ['Regulator', 'reviewer'],
+      ]);
+      Object.assign(orgs, made.ids);
+      Object.assign(tokens, made.tokens);
     }
     const p = await call(serve, 'POST', '/projects', {
       token: admin,

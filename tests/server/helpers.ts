@@ -142,3 +142,25 @@ export function encodingsNdjson(o: EncodingsOptions): string[] {
 }
 
 export const uploadId = (): string => randomUUID();
+
+/** Creates each organisation and one token for it (the admin's part of every scenario). */
+export async function createOrganisations(
+  s: Pick<TestService, 'base'>,
+  adminToken: string,
+  spec: readonly (readonly [name: string, role: string])[],
+): Promise<{ ids: Record<string, string>; tokens: Record<string, string> }> {
+  const ids: Record<string, string> = {};
+  const tokens: Record<string, string> = {};
+  for (const [name, role] of spec) {
+    const org = await call(s, 'POST', '/organisations', { token: adminToken, json: { name } });
+    if (org.status !== 201) throw new Error(`creating ${name}: ${org.status} ${org.text}`);
+    ids[name] = org.body.id;
+    const t = await call(s, 'POST', `/organisations/${org.body.id}/tokens`, {
+      token: adminToken,
+      json: { role, label: `${name} ${role}` },
+    });
+    if (t.status !== 201) throw new Error(`token for ${name}: ${t.status} ${t.text}`);
+    tokens[name] = t.body.token;
+  }
+  return { ids, tokens };
+}
