@@ -17,7 +17,7 @@ import {
   listDatasets,
 } from '../../store/repos/datasets.js';
 import { fixProjectEncoding, requireProject } from '../../store/repos/projects.js';
-import type { Principal } from '../../store/tokens.js';
+import { type Principal, ROLES } from '../../store/tokens.js';
 import type { RoutePlugin, ServiceContext } from '../context.js';
 import { datasetSchema, errorResponses, idSchema, nameSchema } from '../schemas.js';
 import { checkProjectEncoding, encodingOf } from '../uploads/projectEncoding.js';
@@ -109,14 +109,7 @@ export const datasetRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (req) => {
-      const { principal, project } = ctx.requireMember(
-        req,
-        req.params.projectId,
-        'admin',
-        'provider',
-        'researcher',
-        'reviewer',
-      );
+      const { principal, project } = ctx.requireMember(req, req.params.projectId, ...ROLES);
       const own = principal.role === 'provider' ? principal.organisationId : undefined;
       return { datasets: listDatasets(ctx.db, project.id, own).map((d) => visible(d, principal)) };
     },
@@ -132,14 +125,7 @@ export const datasetRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (req) => {
-      const { principal } = ctx.requireMember(
-        req,
-        req.params.projectId,
-        'admin',
-        'provider',
-        'researcher',
-        'reviewer',
-      );
+      const { principal } = ctx.requireMember(req, req.params.projectId, ...ROLES);
       return visible(readable(ctx, principal, req.params.projectId, req.params.datasetId), principal);
     },
   );

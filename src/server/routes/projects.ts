@@ -10,6 +10,7 @@ import {
   type Project,
   removeMember,
 } from '../../store/repos/projects.js';
+import { ROLES } from '../../store/tokens.js';
 import type { RoutePlugin } from '../context.js';
 import { errorResponses, idSchema, nameSchema, projectSchema } from '../schemas.js';
 
@@ -72,14 +73,7 @@ export const projectRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (req) => {
-      const { principal, project } = ctx.requireMember(
-        req,
-        req.params.projectId,
-        'admin',
-        'provider',
-        'researcher',
-        'reviewer',
-      );
+      const { principal, project } = ctx.requireMember(req, req.params.projectId, ...ROLES);
       return principal.role === 'admin' ? withMembers(project) : project;
     },
   );
