@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFloorScores } from '../../src/reports/floorScores.js';
-import { renderLinkageReportHtml } from '../../src/reports/html.js';
+import { renderLinkageReportHtml } from '../../src/reports/linkageHtml.js';
 import { buildLinkageReport, type LinkageReport } from '../../src/reports/linkageReport.js';
 import { readCsv } from '../datasets/helpers.js';
 import { runCli, tempDir } from '../helpers/cli.js';

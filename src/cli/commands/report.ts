@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
 import { AtomicFileSet } from '../../matching/output/atomicFiles.js';
-import { renderLinkageReportHtml } from '../../reports/html.js';
+import { renderLinkageReportHtml } from '../../reports/linkageHtml.js';
 import { linkageReportFromFiles } from '../../reports/linkageReport.js';
 
 interface ReportRunFlags {

@@ -1,27 +1,11 @@
 /**
- * The linkage-quality report as one self-contained HTML page: inline CSS and inline SVG, no
- * script, no external request (it must open offline and on a locked-down reviewer machine),
- * and a print stylesheet so it reads on paper. Every interpolated string goes through `esc`.
+ * The linkage-quality report as one self-contained HTML page (frame: htmlPage.ts). Every
+ * interpolated string goes through `esc`.
  */
 import { esc, fixed, int, signed } from './escape.js';
+import { reportPage, section, table } from './htmlPage.js';
 import type { BlockingSection, LinkageReport } from './linkageReport.js';
 import { barChart } from './svgChart.js';
-
-const CSS = `
-:root{--fg:#1d1d1b;--muted:#5b5b57;--line:#c8c8c4;--bar:#005eb8;--mark:#d5281b;--bg:#fff}
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:60rem;padding:1.5rem}
-h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.25rem;margin:2rem 0 .5rem;border-bottom:2px solid var(--line)}h3{font-size:1.05rem;margin:1.25rem 0 .4rem}
-p.lede{color:var(--muted);margin-top:0}
-table{border-collapse:collapse;margin:.5rem 0 1rem;min-width:50%}caption{text-align:left;font-weight:600;padding:.25rem 0}
-th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
-.chart{width:100%;max-width:40rem;height:auto;display:block;margin:.5rem 0}
-.bar{fill:var(--bar)}.axis{stroke:var(--fg)}.tick{font-size:10px;fill:var(--muted)}
-.marker{stroke:var(--mark);stroke-width:2;stroke-dasharray:4 3}.marker-label{font-size:11px;fill:var(--mark);font-weight:600}
-.note{color:var(--muted);font-size:.9rem}.warn{color:var(--mark);font-weight:600}
-@media print{body{max-width:none;padding:0;font-size:11pt}h2{break-after:avoid}table,figure,.chart{break-inside:avoid}
-.bar{fill:#555}.marker{stroke:#000}.marker-label{fill:#000}a{color:inherit;text-decoration:none}}
-`;
 
 export function renderLinkageReportHtml(r: LinkageReport): string {
   const names = r.inputs.map((d) => d.name).join(' × ');
@@ -37,43 +21,7 @@ export function renderLinkageReportHtml(r: LinkageReport): string {
     timingsSection(r),
     '</main>',
   ].join('\n');
-  return `<!doctype html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>Linkage quality report — ${esc(names)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
-}
-
-interface Column {
-  readonly head: string;
-  readonly numeric?: boolean;
-}
-
-/** A table; cells are already-escaped HTML (callers escape with esc/int/fixed). */
-function table(caption: string, columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const head = columns
-    .map((c) => `<th scope="col"${c.numeric ? ' class="n"' : ''}>${esc(c.head)}</th>`)
-    .join('');
-  const body = rows
-    .map(
-      (row) =>
-        `<tr>${row.map((cell, k) => (k === 0 ? `<th scope="row">${cell}</th>` : `<td${columns[k]?.numeric ? ' class="n"' : ''}>${cell}</td>`)).join('')}</tr>`,
-    )
-    .join('\n');
-  return `<table><caption>${esc(caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
-}
-
-function section(id: string, title: string, content: string): string {
-  return `<section aria-labelledby="${id}"><h2 id="${id}">${esc(title)}</h2>\n${content}\n</section>`;
+  return reportPage(`Linkage quality report — ${names}`, body);
 }
 
 function inputsSection(r: LinkageReport): string {
