@@ -18,8 +18,10 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break
 .bar{fill:var(--bar)}.axis{stroke:var(--fg)}.tick{font-size:10px;fill:var(--muted)}
 .marker{stroke:var(--mark);stroke-width:2;stroke-dasharray:4 3}.marker-label{font-size:11px;fill:var(--mark);font-weight:600}
 .note{color:var(--muted);font-size:.9rem}.warn{color:var(--mark);font-weight:600}
+.risk{font-weight:600;padding:0 .35rem;border:1px solid currentColor;border-radius:3px;white-space:nowrap}.risk-high{color:#fff;background:var(--mark)}.risk-moderate{color:#1d1d1b;background:#ffeb3b}.risk-low{color:#005a30;background:#e8f1e4}
+.grid{stroke:var(--line);stroke-width:.5}.line{fill:none;stroke-width:2}.line-1{stroke:var(--bar)}.line-2{stroke:#330072;stroke-dasharray:6 3}.line-3{stroke:#007f3b;stroke-dasharray:2 3}
 @media print{body{max-width:none;padding:0;font-size:11pt}h2{break-after:avoid}table,figure,.chart{break-inside:avoid}
-.bar{fill:#555}.marker{stroke:#000}.marker-label{fill:#000}a{color:inherit;text-decoration:none}}
+.risk{background:none;color:#000}.bar{fill:#555}.marker{stroke:#000}.marker-label{fill:#000}.line-1{stroke:#000}.line-2{stroke:#555}.line-3{stroke:#888}a{color:inherit;text-decoration:none}}
 `;
 
 /** A whole page: `title` is plain text, `body` escaped HTML. */

@@ -4,8 +4,11 @@
  */
 import { esc, fixed, int, signed } from './escape.js';
 import { reportPage, section, table } from './htmlPage.js';
-import type { BlockingSection, LinkageReport } from './linkageReport.js';
+import type { BlockingSection, ConflictSection, LinkageReport } from './linkageReport.js';
+import type { SubgroupRow } from './subgroupStats.js';
+import type { SubgroupDataset, SubgroupSection } from './subgroups.js';
 import { barChart } from './svgChart.js';
+import { lineChart } from './svgLineChart.js';
 
 export function renderLinkageReportHtml(r: LinkageReport): string {
   const names = r.inputs.map((d) => d.name).join(' × ');
@@ -17,6 +20,8 @@ export function renderLinkageReportHtml(r: LinkageReport): string {
     thresholdSection(r),
     scoresSection(r),
     evaluationSection(r),
+    conflictsSection(r),
+    subgroupsSection(r),
     blockingSection(r),
     timingsSection(r),
     '</main>',
@@ -175,31 +180,234 @@ function evaluationSection(r: LinkageReport): string {
       'Quality against ground truth',
       '<p class="note">The run had no truth file (<code>cohortlink link --truth</code>): only the estimates above are available.</p>',
     );
+  const real = table(
+    'Real precision, recall and blocking pair completeness',
+    [
+      { head: 'Datasets' },
+      { head: 'True pairs', numeric: true },
+      { head: 'Links', numeric: true },
+      { head: 'Precision', numeric: true },
+      { head: 'Recall', numeric: true },
+      { head: 'F1', numeric: true },
+      { head: 'Pair completeness', numeric: true },
+    ],
+    r.evaluation.map((e) => [
+      esc(`${e.left} × ${e.right}`),
+      esc(int(e.truePairs)),
+      esc(int(e.links)),
+      esc(fixed(e.precision, 4)),
+      esc(fixed(e.recall, 4)),
+      esc(fixed(e.f1, 4)),
+      esc(fixed(e.pairCompleteness, 4)),
+    ]),
+  );
+  const curves = r.evaluation.map((e) => curveFigure(r, e));
+  return section('evaluation', 'Quality against ground truth', [real, ...curves].join('\n'));
+}
+
+type Evaluation = NonNullable<LinkageReport['evaluation']>[number];
+
+/** The real precision–recall curve of one pair, as a chart and a table at every 0.05. */
+function curveFigure(r: LinkageReport, e: Evaluation): string {
+  const title = `${e.left} × ${e.right}`;
+  if (e.curve === undefined || e.curve.length === 0)
+    return `<p class="note">${esc(title)}: the summary predates precision–recall curves; re-run <code>cohortlink link --truth</code> to get one.</p>`;
+  const floor = e.curve[0]!.threshold;
+  const t = r.threshold.value;
+  const chart = lineChart(
+    [
+      { label: 'precision', points: e.curve.map((p) => ({ x: p.threshold, y: p.precision })) },
+      { label: 'recall', points: e.curve.map((p) => ({ x: p.threshold, y: p.recall })) },
+    ],
+    {
+      title: `Real precision and recall by threshold, ${title}`,
+      description: `Precision and recall against the truth file at thresholds from ${fixed(floor, 2)} to 1 in 0.01 steps; the dashed line marks the run's threshold ${fixed(t, 3)}.`,
+      x: { min: floor, max: 1, label: 'threshold' },
+      y: { min: 0, max: 1, label: 'precision, recall' },
+      marker: { at: t, label: `threshold ${fixed(t, 3)}` },
+    },
+  );
+  const best = e.bestF1;
+  const bestLine =
+    best === undefined
+      ? ''
+      : `<p>Best F1 in hindsight: <strong>${esc(fixed(best.f1, 4))}</strong> at threshold ${esc(fixed(best.threshold, 2))} of the 0.01 grid (precision ${esc(fixed(best.precision, 4))}, recall ${esc(fixed(best.recall, 4))}); at the run's threshold, ${esc(fixed(r.threshold.value, 3))}, F1 was ${esc(fixed(e.f1, 4))}.</p>`;
+  const shown = e.curve.filter((p) => Math.round(p.threshold * 100) % 5 === 0 || p === best);
+  const rows = table(
+    `Real quality by threshold, ${title} (every 0.05, and the best F1)`,
+    [
+      { head: 'Threshold', numeric: true },
+      { head: 'Links', numeric: true },
+      { head: 'Precision', numeric: true },
+      { head: 'Recall', numeric: true },
+      { head: 'F1', numeric: true },
+    ],
+    shown.map((p) => [
+      esc(fixed(p.threshold, 2)) + (p === best ? ' <span class="note">(best F1)</span>' : ''),
+      esc(int(p.links)),
+      esc(fixed(p.precision, 4)),
+      esc(fixed(p.recall, 4)),
+      esc(fixed(p.f1, 4)),
+    ]),
+  );
+  return `<h3>Precision–recall curve, ${esc(title)}</h3>\n<figure>${chart}</figure>\n${bestLine}\n${rows}`;
+}
+
+function conflictsSection(r: LinkageReport): string {
+  const parts: string[] = [];
+  if (r.conflicts === null)
+    parts.push(
+      '<p class="note">This run summary predates conflict counts; re-run <code>cohortlink link</code> to record them.</p>',
+    );
+  else if (r.conflicts.length > 0) {
+    const c0 = r.conflicts[0]!;
+    parts.push(
+      `<p>A record is in conflict when another of its candidates scores within ${esc(fixed(c0.margin, 2))} of its best one, counting candidates at or above the threshold (${esc(fixed(c0.threshold, 3))}) only. Its link was a close call: a reviewer may want those records checked by hand.</p>`,
+      table(
+        'Records with several candidates close to the best',
+        [
+          { head: 'Records of' },
+          { head: 'Linked with' },
+          { head: 'With a candidate ≥ threshold', numeric: true },
+          { head: 'In conflict', numeric: true },
+          { head: 'Share', numeric: true },
+          { head: 'In conflict and linked', numeric: true },
+        ],
+        r.conflicts.flatMap((c: ConflictSection) => [
+          conflictRow(c.left, c.right, c.leftRecords),
+          conflictRow(c.right, c.left, c.rightRecords),
+        ]),
+      ),
+    );
+  }
+  const k = r.clusters;
+  if (k === null)
+    parts.push(
+      `<p class="note">${r.mode === 'dedup' || r.mode === 'multi' ? 'This run summary predates cluster statistics.' : `A ${esc(r.mode)} run makes no clusters beyond its links, so none can be split.`}</p>`,
+    );
+  else {
+    parts.push(
+      `<p>Clusters merge only when enough of the record pairs between them are candidates above the threshold; a cluster that was refused a merge was split to stop chaining (A≈B, B≈C but A≠C).${k.clustersWithRefusals > 0 ? '' : ' No cluster was split in this run.'}</p>`,
+      table(
+        'Clusters (people) and refused merges',
+        [{ head: 'Measure' }, { head: 'Value', numeric: true }],
+        [
+          ['Clusters', int(k.clusters)],
+          ['Single-record clusters', int(k.singletons)],
+          ['Largest cluster (records)', int(k.largest)],
+          ['Merges made', int(k.merges)],
+          ['Pairs refused by the anti-chaining rule', int(k.refusedByLinkage)],
+          ['Pairs refused: both clusters hold a record of one dataset', int(k.refusedBySameDataset)],
+          ['Clusters split (hold an end of a refused pair)', int(k.clustersWithRefusals)],
+        ].map((row) => row.map(esc)),
+      ),
+      table(
+        'Clusters by size',
+        [
+          { head: 'Records in the cluster', numeric: true },
+          { head: 'Clusters', numeric: true },
+        ],
+        k.sizes.map((x) => [esc(int(x.size)), esc(int(x.clusters))]),
+      ),
+    );
+  }
+  return section('conflicts', 'Conflicts and split clusters', parts.join('\n'));
+}
+
+function conflictRow(
+  side: string,
+  other: string,
+  x: { recordsWithCandidates: number; conflicted: number; linked: number },
+): string[] {
+  const share = x.recordsWithCandidates > 0 ? x.conflicted / x.recordsWithCandidates : 0;
+  return [
+    esc(side),
+    esc(other),
+    esc(int(x.recordsWithCandidates)),
+    esc(int(x.conflicted)),
+    esc(`${fixed(share * 100, 2)} %`),
+    esc(int(x.linked)),
+  ];
+}
+
+function subgroupsSection(r: LinkageReport): string {
+  const g = r.subgroups;
+  if (g === null)
+    return section(
+      'subgroups',
+      'Link rates by subgroup',
+      '<p class="note">No dataset attributes were given (<code>cohortlink report run --keys-dir … --attributes &lt;dataset&gt;=&lt;file&gt;</code>), so link rates by age band, sex and region are not shown.</p>',
+    );
+  const intro = `<p>Share of each dataset's records that were linked (${esc(g.linkedMeans === 'key on another record' ? 'their linkage key is held by another record' : 'their linkage key is in another dataset of the run')}), by age band (age on ${esc(g.asOf)}), sex and region. A group is flagged when its rate differs from that of everyone else in the dataset by at least ${esc(fixed(g.minDifference * 100, 1))} percentage points <em>and</em> the difference has |z| ≥ ${esc(fixed(g.minZ, 1))}. Under-linked groups would be under-invited. Groups of fewer than ${esc(int(g.minGroup))} records are suppressed.</p>`;
   return section(
-    'evaluation',
-    'Quality against ground truth',
+    'subgroups',
+    'Link rates by subgroup',
+    `${intro}\n${g.datasets.map((d) => subgroupDataset(g, d)).join('\n')}`,
+  );
+}
+
+function subgroupDataset(g: SubgroupSection, d: SubgroupDataset): string {
+  const head = `<h3>${esc(d.dataset)} <span class="note">(${esc(int(d.records))} records, ${esc(int(d.linked))} linked, ${esc(fixed(d.rate * 100, 2))} %)</span></h3>`;
+  const flagged =
+    d.flagged > 0
+      ? `<p class="warn">⚠ ${esc(int(d.flagged))} group(s) of ${esc(d.dataset)} flagged: see the marked rows.</p>`
+      : `<p>No group of ${esc(d.dataset)} is flagged.</p>`;
+  const missing =
+    d.recordsWithoutAttributes > 0
+      ? `<p class="note">${esc(int(d.recordsWithoutAttributes))} record(s) have no attributes line and count as unknown in every table.</p>`
+      : '';
+  const tables = d.dimensions.map((dim) =>
     table(
-      'Real precision, recall and blocking pair completeness',
+      `${d.dataset}: link rate by ${dim.dimension}`,
       [
-        { head: 'Datasets' },
-        { head: 'True pairs', numeric: true },
-        { head: 'Links', numeric: true },
-        { head: 'Precision', numeric: true },
-        { head: 'Recall', numeric: true },
-        { head: 'F1', numeric: true },
-        { head: 'Pair completeness', numeric: true },
+        {
+          head:
+            dim.dimension === 'age band'
+              ? `Age band (on ${g.asOf})`
+              : dim.dimension === 'sex'
+                ? 'Sex'
+                : 'Region',
+        },
+        { head: 'Records', numeric: true },
+        { head: 'Linked', numeric: true },
+        { head: 'Rate', numeric: true },
+        { head: 'Difference (points)', numeric: true },
+        { head: 'z', numeric: true },
+        { head: 'Flag' },
       ],
-      r.evaluation.map((e) => [
-        esc(`${e.left} × ${e.right}`),
-        esc(int(e.truePairs)),
-        esc(int(e.links)),
-        esc(fixed(e.precision, 4)),
-        esc(fixed(e.recall, 4)),
-        esc(fixed(e.f1, 4)),
-        esc(fixed(e.pairCompleteness, 4)),
-      ]),
+      dim.rows.map(subgroupRow),
     ),
   );
+  return [head, flagged, missing, ...tables].join('\n');
+}
+
+/** A row; a flagged one is marked by a text marker and the warn class on every cell, not by colour alone. */
+function subgroupRow(x: SubgroupRow): string[] {
+  if (x.suppressed)
+    return [
+      esc(x.group),
+      '<span class="note">suppressed</span>',
+      '–',
+      '–',
+      '–',
+      '–',
+      '<span class="note">small group</span>',
+    ];
+  const cells = [
+    esc(x.group),
+    esc(int(x.records ?? 0)),
+    esc(int(x.linked ?? 0)),
+    esc(`${fixed((x.rate ?? 0) * 100, 2)} %`),
+    esc(signedFixed((x.difference ?? 0) * 100, 2)),
+    esc(signedFixed(x.z ?? 0, 1)),
+    x.flag === null ? '' : esc(`${x.flag === 'under-linked' ? '▼' : '▲'} ${x.flag}`),
+  ];
+  return x.flag === null ? cells : cells.map((c) => `<span class="warn">${c}</span>`);
+}
+
+function signedFixed(n: number, digits: number): string {
+  const s = fixed(Math.abs(n), digits);
+  return Number(s) === 0 ? s : n > 0 ? `+${s}` : `−${s}`;
 }
 
 function blockingSection(r: LinkageReport): string {

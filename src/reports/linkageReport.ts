@@ -1,9 +1,10 @@
 /**
  * The linkage-quality report model (issue 6, §1): everything a governance reviewer needs to
- * judge one link run, built from its run summary and, optionally, its links at the floor. It is
- * plain JSON and holds counts, names of datasets and passes, and fingerprints only: refs are
- * dropped when the floor file is read (floorScores.ts) and the summary is re-validated with
- * unknown keys stripped (runSummarySchema.ts), so no reference, key or encoding can get in.
+ * judge one link run, built from its run summary and, optionally, its links at the floor and the
+ * subgroup link rates (subgroups.ts). It is plain JSON and holds counts, names of datasets,
+ * passes and regions, and fingerprints only: refs are dropped when the floor file is read
+ * (floorScores.ts), subgroup rates leave as counts, and the summary is re-validated with unknown
+ * keys stripped (runSummarySchema.ts), so no reference, key or encoding can get in.
  */
 import { readFileSync } from 'node:fs';
 import { CohortlinkError } from '../errors.js';
@@ -19,6 +20,7 @@ import {
   type ThresholdShift,
   thresholdShifts,
 } from './scoreStats.js';
+import type { SubgroupSection } from './subgroups.js';
 
 export const LINKAGE_REPORT_FORMAT = 'cohortlink-linkage-report/1';
 
@@ -58,9 +60,37 @@ export interface LinkageReport {
     readonly bands: readonly ScoreBand[];
     readonly shifts: readonly ThresholdShift[];
   } | null;
-  /** Real quality against a truth file (`link --truth`), per dataset pair; null without one. */
+  /**
+   * Real quality against a truth file (`link --truth`), per dataset pair, with the
+   * precision–recall curve when the summary has it; null without a truth file.
+   */
   readonly evaluation: NonNullable<ParsedRunSummary['evaluation']> | null;
   readonly blocking: readonly BlockingSection[];
+  /**
+   * Records with near-equal best candidates, per dataset pair (none in dedup runs); null when the
+   * summary predates them.
+   */
+  readonly conflicts: readonly ConflictSection[] | null;
+  /** Clusters of a dedup or multi-party run, with those split to stop chaining; null otherwise. */
+  readonly clusters: ClusterSection | null;
+  /** Link rates by age band, sex and region; null when no attributes were given. */
+  readonly subgroups: SubgroupSection | null;
+}
+
+type SideConflicts = NonNullable<ParsedRunSummary['pairs'][number]['conflicts']>['left'];
+
+export interface ConflictSection {
+  readonly left: string;
+  readonly right: string;
+  readonly margin: number;
+  readonly threshold: number;
+  readonly leftRecords: SideConflicts;
+  readonly rightRecords: SideConflicts;
+}
+
+export interface ClusterSection extends Omit<NonNullable<ParsedRunSummary['clusters']>, 'sizeCounts'> {
+  /** Clusters by number of records, sizes that occur only. */
+  readonly sizes: readonly { readonly size: number; readonly clusters: number }[];
 }
 
 export interface BlockingSection {
@@ -86,6 +116,8 @@ export interface ReportSources {
   readonly summarySource: string;
   /** Scores of the links at the floor, ascending (floorScores.ts). */
   readonly floorScores?: Float64Array;
+  /** Subgroup link rates (subgroupLinkRates), when the dataset attributes were given. */
+  readonly subgroups?: SubgroupSection;
 }
 
 export function buildLinkageReport(src: ReportSources): LinkageReport {
@@ -137,6 +169,36 @@ export function buildLinkageReport(src: ReportSources): LinkageReport {
       cappedBlocks: p.blocking.passes.reduce((a, x) => a + x.cappedBlocks, 0),
       cappedPairs: p.blocking.passes.reduce((a, x) => a + x.cappedPairs, 0),
     })),
+    conflicts: conflictSections(s),
+    clusters: clusterSection(s),
+    subgroups: src.subgroups ?? null,
+  };
+}
+
+function conflictSections(s: ParsedRunSummary): ConflictSection[] | null {
+  if (s.pairs.every((p) => p.conflicts === undefined)) return null;
+  return s.pairs.flatMap((p) =>
+    p.conflicts == null || p.right === null
+      ? []
+      : [
+          {
+            left: p.left,
+            right: p.right,
+            margin: p.conflicts.margin,
+            threshold: p.conflicts.threshold,
+            leftRecords: p.conflicts.left,
+            rightRecords: p.conflicts.right,
+          },
+        ],
+  );
+}
+
+function clusterSection(s: ParsedRunSummary): ClusterSection | null {
+  if (s.clusters == null) return null;
+  const { sizeCounts, ...stats } = s.clusters;
+  return {
+    ...stats,
+    sizes: sizeCounts.flatMap((clusters, size) => (size > 0 && clusters > 0 ? [{ size, clusters }] : [])),
   };
 }
 
@@ -167,7 +229,21 @@ function unlinkedPerDataset(s: ParsedRunSummary): { dataset: string; records: nu
 }
 
 /** Reads a summary file (and optionally a floor-links file) and builds the report. */
-export function linkageReportFromFiles(summaryPath: string, scoresPath?: string): LinkageReport {
+export function linkageReportFromFiles(
+  summaryPath: string,
+  scoresPath?: string,
+  subgroups?: SubgroupSection,
+): LinkageReport {
+  return buildLinkageReport({
+    summary: readRunSummaryJson(summaryPath),
+    summarySource: summaryPath,
+    ...(scoresPath !== undefined ? { floorScores: readFloorScores(scoresPath) } : {}),
+    ...(subgroups !== undefined ? { subgroups } : {}),
+  });
+}
+
+/** The JSON of a run summary file, not yet validated (buildLinkageReport and parseRunSummary do that). */
+export function readRunSummaryJson(summaryPath: string): unknown {
   let text: string;
   try {
     text = readFileSync(summaryPath, 'utf8');
@@ -176,16 +252,10 @@ export function linkageReportFromFiles(summaryPath: string, scoresPath?: string)
       cause: err,
     });
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     // JSON.parse's message quotes the text; a wrong file (a links CSV) would put refs in it.
     throw new CohortlinkError('CL_FILE_UNREADABLE', `${summaryPath} is not JSON`, [], { cause: err });
   }
-  return buildLinkageReport({
-    summary: json,
-    summarySource: summaryPath,
-    ...(scoresPath !== undefined ? { floorScores: readFloorScores(scoresPath) } : {}),
-  });
 }

@@ -4,6 +4,8 @@
  * edited, truncated or written by another version: a reviewer must get an error naming the JSON
  * path, not a page of NaN. Objects are zod's default (unknown keys stripped), so nothing the
  * report does not know about — whatever a future summary adds — can pass through into it.
+ * Fields added after the first summaries were written (conflicts, clusters, the precision–recall
+ * curve) are optional, so older summaries still load; the report says when they are absent.
  */
 import { z } from 'zod';
 import { CohortlinkError, issuesFromZod } from '../errors.js';
@@ -39,6 +41,19 @@ const pass = z.object({
   sizeHistogram: z.array(z.object({ maxPairs: count.nullable(), blocks: count })),
 });
 
+const sideConflicts = z.object({
+  recordsWithCandidates: count,
+  conflicted: count,
+  linked: count,
+});
+
+const conflicts = z.object({
+  margin: unit,
+  threshold: unit,
+  left: sideConflicts,
+  right: sideConflicts,
+});
+
 const pair = z.object({
   left: z.string(),
   right: z.string().nullable(),
@@ -59,6 +74,29 @@ const pair = z.object({
   linksAtFloor: count,
   leftUnlinked: count,
   rightUnlinked: count,
+  /** Null for dedup; absent in summaries written before conflicts were recorded. */
+  conflicts: conflicts.nullable().optional(),
+});
+
+/** ClusterStats of a dedup or multi-party run (src/matching/solve/types.ts). */
+const clusters = z.object({
+  clusters: count,
+  sizeCounts: z.array(count),
+  largest: count,
+  singletons: count,
+  candidatesConsidered: count,
+  merges: count,
+  refusedByLinkage: count,
+  refusedBySameDataset: count,
+  clustersWithRefusals: count,
+});
+
+const curvePoint = z.object({
+  threshold: unit,
+  links: count,
+  precision: unit,
+  recall: unit,
+  f1: unit,
 });
 
 const evaluation = z.object({
@@ -73,6 +111,8 @@ const evaluation = z.object({
   recall: unit,
   f1: unit,
   pairCompleteness: unit,
+  curve: z.array(curvePoint).optional(),
+  bestF1: curvePoint.optional(),
 });
 
 export const runSummarySchema = z.object({
@@ -110,6 +150,8 @@ export const runSummarySchema = z.object({
   }),
   pairs: z.array(pair),
   people: count,
+  /** Null for one-to-one and many-to-one runs (they make no clusters beyond pairs). */
+  clusters: clusters.nullable().optional(),
   keys: z.object({
     people: count,
     kept: count,

@@ -3,7 +3,7 @@
  * `app.listen({ port: 0 })`). Layout:
  *
  *   root: helmet, rate limit, request ids, error body, metrics, OpenAPI (/openapi.json, /docs),
- *         /healthz, /readyz, /metrics                                  (no token needed)
+ *         /healthz, /readyz, /metrics, deps.publicRoutes (the UI shell) (no token needed)
  *   └ API scope: bearer-token auth on every route (deny by default)
  *       └ one encapsulated context per RoutePlugin: the built-in resources, then deps.routes
  *         (e.g. the run manager's)
@@ -47,6 +47,8 @@ export interface AppDeps {
   readonly metrics?: MetricsRegistry;
   /** Extra route groups, registered inside the authenticated scope after the built-in ones. */
   readonly routes?: readonly RoutePlugin[];
+  /** Route groups that need no token (the reviewer UI's static shell), registered outside that scope. */
+  readonly publicRoutes?: readonly RoutePlugin[];
 }
 
 export interface App {
@@ -112,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerOpenApi(app);
   registerMetrics(app, metrics, http);
   await app.register(async (scope) => healthRoutes(scope, ctx));
+  for (const plugin of deps.publicRoutes ?? []) await app.register(async (scope) => plugin(scope, ctx));
 
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate(deps.db));

@@ -49,6 +49,31 @@ describe('readEncodings', () => {
     await expect(readEncodings(file('bad.ndjson', [H, line]), { name: 'bad' })).rejects.toThrow(message);
   });
 
+  it('keeps a multi-byte ref intact when it straddles the 1 MiB read chunks', async () => {
+    // Pad so that the ref's first character starts one byte before the chunk boundary: its
+    // 3-byte UTF-8 form is then split 1 + 2 across two reads.
+    const CHUNK = 1 << 20;
+    const lines = [JSON.stringify(H)];
+    let bytes = Buffer.byteLength(`${lines[0]}\n`);
+    let k = 0;
+    const filler = (n: number) => JSON.stringify({ ref: `f${n}`, clk: clk(1) });
+    while (bytes + Buffer.byteLength(`${filler(k)}\n`) < CHUNK - 200) {
+      lines.push(filler(k));
+      bytes += Buffer.byteLength(`${filler(k)}\n`);
+      k++;
+    }
+    const prefix = '{"ref":"';
+    const pad = CHUNK - 1 - bytes - Buffer.byteLength(prefix) - 1;
+    const padRef = `p${'x'.repeat(pad - Buffer.byteLength(JSON.stringify({ ref: 'p', clk: clk(1) })))}`;
+    lines.push(JSON.stringify({ ref: padRef, clk: clk(1) }));
+    bytes += Buffer.byteLength(`${lines.at(-1)}\n`);
+    expect(bytes + Buffer.byteLength(prefix)).toBe(CHUNK - 1);
+    lines.push(JSON.stringify({ ref: '\u20acuro-ref', clk: clk(2) }));
+    const path = file('straddle.ndjson', lines);
+    const d = await readEncodings(path, { name: 'straddle' });
+    expect(d.refs.at(-1)).toBe('\u20acuro-ref');
+  });
+
   it('refuses a repeated reference, a missing header and a truncated file', async () => {
     const rec = { ref: 'x', clk: clk(1) };
     await expect(readEncodings(file('dup.ndjson', [H, rec, rec]), { name: 'd' })).rejects.toThrow(

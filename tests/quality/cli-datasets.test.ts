@@ -1,12 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { LinkageReport } from '../../src/reports/linkageReport.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { PROJECT_ROOT, SHARED_DIR } from '../helpers/paths.js';
 
 /**
  * The issue's quality floors measured the way a user would: encode with the CLI, `link
- * --threshold auto` (the default), `evaluate` against the labels. FEBRL4 4a vs 4b (soc_sec_id
+ * --threshold auto` (the default), `evaluate` against the labels, `report run` of the run. FEBRL4 4a vs 4b (soc_sec_id
  * not encoded) F1 ≥ 0.999; NCVR party 0 vs 1 F1 ≥ 0.977 (anonlink: 0.9766 with the best
  * threshold chosen in hindsight). Data is read from ../shared/datasets, never copied.
  */
@@ -34,12 +35,21 @@ function encode(schema: string, input: string, output: string, ...extra: string[
   expect(r.status, r.stderr).toBe(0);
 }
 
-function linkAndEvaluate(
-  left: string,
-  right: string,
-  truthPairs: string[][],
-): { f1: number; estimated: number } {
+interface Measured {
+  /** F1 of `cohortlink evaluate` on the links file. */
+  readonly f1: number;
+  /** The threshold model's F1 estimate, from the run summary. */
+  readonly estimated: number;
+  /** `cohortlink report run` of the evaluated run (link --truth). */
+  readonly report: LinkageReport;
+  readonly evaluated: { precision: number; recall: number };
+}
+
+/** link (evaluation mode: --truth) → evaluate → report run, as a user would. */
+function linkAndEvaluate(left: string, right: string, truthPairs: string[][]): Measured {
   const links = join(dir, `${left}-${right}.csv`);
+  const truth = join(dir, `${left}-truth.csv`);
+  writeFileSync(truth, `left_ref,right_ref\n${truthPairs.map((p) => p.join(',')).join('\n')}\n`);
   const r = runCli([
     'link',
     '--left',
@@ -48,17 +58,54 @@ function linkAndEvaluate(
     join(dir, right),
     '--output',
     links,
+    '--scores',
+    links.replace(/\.csv$/, '.floor.csv'),
+    '--truth',
+    truth,
     '--workers',
     '1',
   ]);
   expect(r.status, r.stderr).toBe(0);
-  const truth = join(dir, `${left}-truth.csv`);
-  writeFileSync(truth, `left_ref,right_ref\n${truthPairs.map((p) => p.join(',')).join('\n')}\n`);
   const e = runCli(['evaluate', '--links', links, '--truth', truth, '--json']);
   expect(e.status, e.stderr).toBe(0);
-  const summary = JSON.parse(readFileSync(links.replace(/\.csv$/, '.summary.json'), 'utf8'));
+  const summaryPath = links.replace(/\.csv$/, '.summary.json');
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
   expect(summary.threshold.method).not.toBe('fixed');
-  return { f1: JSON.parse(e.stdout).links.f1, estimated: summary.threshold.estimatedF1 };
+  const reportPath = links.replace(/\.csv$/, '.report.json');
+  const rep = runCli([
+    'report',
+    'run',
+    '--summary',
+    summaryPath,
+    '--scores',
+    links.replace(/\.csv$/, '.floor.csv'),
+    '--json',
+    reportPath,
+  ]);
+  expect(rep.status, rep.stderr).toBe(0);
+  const evaluated = JSON.parse(e.stdout).links;
+  return {
+    f1: evaluated.f1,
+    estimated: summary.threshold.estimatedF1,
+    report: JSON.parse(readFileSync(reportPath, 'utf8')),
+    evaluated,
+  };
+}
+
+/**
+ * Issue 6, "Done when": the report's real precision and recall are evaluate's (within 0.01), and
+ * its estimates — made without the truth — are within 0.03 of them.
+ */
+function expectReportQuality(m: Measured): void {
+  const real = m.report.evaluation![0]!;
+  const est = m.report.threshold.estimated;
+  expect(Math.abs(real.precision - m.evaluated.precision)).toBeLessThanOrEqual(0.01);
+  expect(Math.abs(real.recall - m.evaluated.recall)).toBeLessThanOrEqual(0.01);
+  expect(Math.abs(est.precision - real.precision)).toBeLessThanOrEqual(0.03);
+  expect(Math.abs(est.recall - real.recall)).toBeLessThanOrEqual(0.03);
+  expect(real.curve!.length).toBeGreaterThan(10);
+  // The best of the 0.01 grid; the run's own threshold lies between grid points and may beat it.
+  expect(real.bestF1!.f1).toBeGreaterThanOrEqual(real.f1 - 0.01);
 }
 
 function refs(path: string): string[] {
@@ -75,9 +122,10 @@ describe('quality floors through encode → link --threshold auto → evaluate',
     encode('febrl4.json', join(base, 'dataset4a.csv'), 'febrl-a.ndjson', '--trim', '--ref-column', 'rec_id');
     encode('febrl4.json', join(base, 'dataset4b.csv'), 'febrl-b.ndjson', '--trim', '--ref-column', 'rec_id');
     const truth = Array.from({ length: 5000 }, (_, n) => [`rec-${n}-org`, `rec-${n}-dup-0`]);
-    const { f1, estimated } = linkAndEvaluate('febrl-a.ndjson', 'febrl-b.ndjson', truth);
-    expect(f1).toBeGreaterThanOrEqual(0.999);
-    expect(Math.abs(estimated - f1)).toBeLessThanOrEqual(0.03);
+    const m = linkAndEvaluate('febrl-a.ndjson', 'febrl-b.ndjson', truth);
+    expect(m.f1).toBeGreaterThanOrEqual(0.999);
+    expect(Math.abs(m.estimated - m.f1)).toBeLessThanOrEqual(0.03);
+    expectReportQuality(m);
   });
 
   it('NCVR party 0 vs party 1: F1 ≥ 0.977', () => {
@@ -90,8 +138,9 @@ describe('quality floors through encode → link --threshold auto → evaluate',
       .filter((r) => party0.has(r))
       .map((r) => [r, r]);
     expect(truth.length).toBe(1224);
-    const { f1, estimated } = linkAndEvaluate('ncvr-0.ndjson', 'ncvr-1.ndjson', truth);
-    expect(f1).toBeGreaterThanOrEqual(0.977);
-    expect(Math.abs(estimated - f1)).toBeLessThanOrEqual(0.03);
+    const m = linkAndEvaluate('ncvr-0.ndjson', 'ncvr-1.ndjson', truth);
+    expect(m.f1).toBeGreaterThanOrEqual(0.977);
+    expect(Math.abs(m.estimated - m.f1)).toBeLessThanOrEqual(0.03);
+    expectReportQuality(m);
   });
 });

@@ -15,6 +15,9 @@ let report: LinkageReport;
 let reportJson: string;
 let html: string;
 let floorRows: string[][];
+/** `cohortlink evaluate --json` of the same links (and floor links) against the same truth. */
+// biome-ignore lint/suspicious/noExplicitAny: compared field by field
+let evaluated: any;
 
 /** Every reference, linkage key and encoding the run saw: none may appear in a report. */
 let secrets: string[];
@@ -74,6 +77,18 @@ beforeAll(() => {
     join(out, 'report.html'),
   ]);
   expect(r.status, r.stderr).toBe(0);
+  const ev = runCli([
+    'evaluate',
+    '--links',
+    join(out, 'links.csv'),
+    '--truth',
+    join(dir, 'truth.csv'),
+    '--scores',
+    join(out, 'floor.csv'),
+    '--json',
+  ]);
+  expect(ev.status, ev.stderr).toBe(0);
+  evaluated = JSON.parse(ev.stdout);
   summary = JSON.parse(readFileSync(join(out, 'links.summary.json'), 'utf8'));
   reportJson = readFileSync(join(out, 'report.json'), 'utf8');
   report = JSON.parse(reportJson);
@@ -116,6 +131,157 @@ describe('cohortlink report run (linkage quality)', () => {
       summary.evaluation.map(({ threshold: _, ...e }: Record<string, unknown>) => e),
     );
     expect(report.evaluation![0]!.precision).toBeGreaterThan(0.95);
+  });
+
+  it('has the real precision and recall of cohortlink evaluate (issue 6: within 0.01), and its sweep as the curve', () => {
+    const e = report.evaluation![0]!;
+    expect(Math.abs(e.precision - evaluated.links.precision)).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(e.recall - evaluated.links.recall)).toBeLessThanOrEqual(0.01);
+    expect(e.links).toBe(evaluated.links.links);
+    // evaluate's sweep starts at the lowest floor score; on the thresholds both have, they agree.
+    const sweep = new Map<string, { precision: number; recall: number; links: number }>(
+      evaluated.sweep.map((x: { threshold: number }) => [x.threshold.toFixed(2), x]),
+    );
+    let shared = 0;
+    for (const p of e.curve!) {
+      const q = sweep.get(p.threshold.toFixed(2));
+      if (q === undefined) continue;
+      shared++;
+      expect([p.links, p.precision, p.recall]).toEqual([q.links, q.precision, q.recall]);
+    }
+    expect(shared).toBeGreaterThan(30);
+  });
+
+  it('draws the precision–recall curve from a naive count of the floor links against the truth', () => {
+    const personOf = new Map(
+      readCsv(join(dir, 'truth.csv')).rows.map(([person, dataset, ref]) => [`${dataset}:${ref}`, person!]),
+    );
+    const people = new Map<string, { h: number; s: number }>();
+    for (const [key, person] of personOf) {
+      const c = people.get(person) ?? { h: 0, s: 0 };
+      if (key.startsWith('hospital:')) c.h++;
+      if (key.startsWith('spine:')) c.s++;
+      people.set(person, c);
+    }
+    const truePairs = [...people.values()].reduce((a, c) => a + c.h * c.s, 0);
+    const rows = floorRows.map(([h, sp, score]) => ({
+      score: Number(score),
+      right: personOf.get(`hospital:${h}`) === personOf.get(`spine:${sp}`),
+    }));
+    const e = report.evaluation![0]!;
+    expect(e.curve!.map((p) => p.threshold)).toEqual(Array.from({ length: 51 }, (_, k) => (50 + k) / 100));
+    for (const p of e.curve!) {
+      const kept = rows.filter((r) => r.score >= p.threshold);
+      const tp = kept.filter((r) => r.right).length;
+      expect(p.links).toBe(kept.length);
+      expect(p.precision).toBeCloseTo(kept.length > 0 ? tp / kept.length : 1, 12);
+      expect(p.recall).toBeCloseTo(tp / truePairs, 12);
+    }
+    const best = Math.max(...e.curve!.map((p) => p.f1));
+    expect(e.bestF1!.f1).toBe(best);
+    expect(e.bestF1!.f1).toBeGreaterThanOrEqual(e.f1 - 0.01);
+    expect(html).toContain('Real precision and recall by threshold');
+    expect(html).toMatch(/<polyline class="line line-1"[^>]*><title>precision<\/title>/);
+    expect(html).toMatch(/<polyline class="line line-2"[^>]*><title>recall<\/title>/);
+    expect(html).toContain(`Best F1 in hindsight: <strong>${e.bestF1!.f1.toFixed(4)}</strong>`);
+  });
+
+  it('carries the conflicts of the run: records with near-equal best candidates per side', () => {
+    const c = report.conflicts!;
+    expect(c).toHaveLength(1);
+    expect(c[0]).toEqual({
+      left: 'hospital',
+      right: 'spine',
+      margin: 0.02,
+      threshold: report.threshold.value,
+      leftRecords: summary.pairs[0].conflicts.left,
+      rightRecords: summary.pairs[0].conflicts.right,
+    });
+    // Many-to-one: every hospital record with a candidate at the threshold links to its best one.
+    expect(c[0]!.leftRecords.recordsWithCandidates).toBe(report.counts.links);
+    expect(c[0]!.leftRecords.linked).toBe(c[0]!.leftRecords.conflicted);
+    for (const side of [c[0]!.leftRecords, c[0]!.rightRecords]) {
+      expect(side.conflicted).toBeLessThanOrEqual(side.recordsWithCandidates);
+      expect(side.linked).toBeLessThanOrEqual(side.conflicted);
+    }
+    expect(report.clusters).toBeNull();
+    expect(html).toContain('>Conflicts and split clusters</h2>');
+    expect(html).toContain('<caption>Records with several candidates close to the best</caption>');
+    expect(html).toContain('within 0.02 of its best one');
+  });
+
+  it('loads a summary written before conflicts, clusters and curves, and says what is missing', () => {
+    const old = structuredClone(summary);
+    delete old.clusters;
+    for (const p of old.pairs) delete p.conflicts;
+    for (const e of old.evaluation) {
+      delete e.curve;
+      delete e.bestF1;
+    }
+    const m = buildLinkageReport({ summary: old, summarySource: 'old.json' });
+    expect(m.conflicts).toBeNull();
+    expect(m.clusters).toBeNull();
+    expect(m.evaluation![0]!.curve).toBeUndefined();
+    const page = renderLinkageReportHtml(m);
+    expect(page).toContain('predates conflict counts');
+    expect(page).toContain('predates precision–recall curves');
+  });
+
+  it('dedup: clusters and split clusters in the report; each true pair counted once', () => {
+    const o = join(dir, 'dedup');
+    const l = runCli([
+      'link',
+      '--input',
+      join(dir, 'hospital.ndjson'),
+      '--mode',
+      'dedup',
+      '--output',
+      join(o, 'dups.csv'),
+      '--truth',
+      join(dir, 'truth.csv'),
+      '--workers',
+      '0',
+    ]);
+    expect(l.status, l.stderr).toBe(0);
+    const r = runCli([
+      'report',
+      'run',
+      '--summary',
+      join(o, 'dups.summary.json'),
+      '--json',
+      join(o, 'r.json'),
+      '--html',
+      join(o, 'r.html'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const m: LinkageReport = JSON.parse(readFileSync(join(o, 'r.json'), 'utf8'));
+    const s = JSON.parse(readFileSync(join(o, 'dups.summary.json'), 'utf8'));
+    const { sizeCounts, ...stats } = s.clusters;
+    expect(m.clusters).toMatchObject(stats);
+    expect(m.clusters!.sizes.reduce((a, x) => a + x.clusters, 0)).toBe(stats.clusters);
+    expect(m.clusters!.sizes.reduce((a, x) => a + x.size * x.clusters, 0)).toBe(m.inputs[0]!.records);
+    expect(m.clusters!.sizes).toEqual(
+      (sizeCounts as number[]).flatMap((n, size) => (size > 0 && n > 0 ? [{ size, clusters: n }] : [])),
+    );
+    expect(m.conflicts).toEqual([]);
+    // Unordered pairs of hospital records of one person, and the links that are one of them.
+    const personOf = new Map(
+      readCsv(join(dir, 'truth.csv'))
+        .rows.filter(([, d]) => d === 'hospital')
+        .map(([p, , ref]) => [ref!, p!]),
+    );
+    const perPerson = new Map<string, number>();
+    for (const p of personOf.values()) perPerson.set(p, (perPerson.get(p) ?? 0) + 1);
+    const truePairs = [...perPerson.values()].reduce((a, n) => a + (n * (n - 1)) / 2, 0);
+    const links = readCsv(join(o, 'dups.csv')).rows;
+    const tp = links.filter(([a, b]) => personOf.get(a!) === personOf.get(b!)).length;
+    const e = m.evaluation![0]!;
+    expect(truePairs).toBeGreaterThan(3);
+    expect(e.truePairs).toBe(truePairs);
+    expect(e.truePositives).toBe(tp);
+    expect(e.recall).toBeCloseTo(tp / truePairs, 12);
+    const page = readFileSync(join(o, 'r.html'), 'utf8');
+    expect(page).toContain('<caption>Clusters (people) and refused merges</caption>');
   });
 
   it('counts the floor links exactly: histogram total, links at the threshold, gained and lost', () => {

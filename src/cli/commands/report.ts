@@ -1,32 +1,72 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
 import { AtomicFileSet } from '../../matching/output/atomicFiles.js';
+import { readFloorScores } from '../../reports/floorScores.js';
 import { renderLinkageReportHtml } from '../../reports/linkageHtml.js';
-import { linkageReportFromFiles } from '../../reports/linkageReport.js';
+import { buildLinkageReport, readRunSummaryJson } from '../../reports/linkageReport.js';
+import { parseRunSummary } from '../../reports/runSummarySchema.js';
+import { parseAsOf, SUBGROUP_DEFAULTS } from '../../reports/subgroupStats.js';
+import { type SubgroupSection, type SubgroupSource, subgroupLinkRates } from '../../reports/subgroups.js';
+import { registerReportDatasets } from './reportDatasets.js';
 
 interface ReportRunFlags {
   summary: string;
   scores?: string;
+  keysDir?: string;
+  attributes: string[];
+  asOf?: string;
+  minDifference?: string;
+  minZ?: string;
   json?: string;
   html?: string;
 }
 
-/** `cohortlink report run`: the linkage-quality report of a finished run, as JSON and/or HTML. */
+/** `cohortlink report …`: governance reports for reviewers. */
 export function registerReport(program: Command): void {
   const report = program.command('report').description('Governance reports for reviewers');
+  registerReportRun(report);
+  registerReportDatasets(report);
+}
+
+/** `cohortlink report run`: the linkage-quality report of a finished run, as JSON and/or HTML. */
+function registerReportRun(report: Command): void {
   report
     .command('run')
     .description('Linkage-quality report of a link run, from its summary JSON (and its --scores file)')
     .requiredOption('--summary <file>', 'run summary JSON written by cohortlink link')
     .option('--scores <file>', 'links at the floor (cohortlink link --scores) for the score histogram')
+    .option('--keys-dir <dir>', "the run's <dataset>.keys.csv files (for --attributes)")
+    .option(
+      '--attributes <dataset=file>',
+      "a dataset's <dataset>.attributes.ndjson, for link rates by age band, sex and region (repeatable)",
+      collect,
+      [],
+    )
+    .option('--as-of <YYYY-MM-DD>', 'date ages are taken at (default: today)')
+    .option(
+      '--min-difference <x>',
+      `flag a subgroup whose link rate differs from everyone else's by at least this fraction (default ${SUBGROUP_DEFAULTS.minDifference})`,
+    )
+    .option(
+      '--min-z <x>',
+      `… and whose two-proportion |z| is at least this (default ${SUBGROUP_DEFAULTS.minZ})`,
+    )
     .option('--json <file>', 'report model JSON to write')
     .option('--html <file>', 'self-contained HTML page to write')
-    .action((o: ReportRunFlags) => {
+    .action(async (o: ReportRunFlags) => {
       if (o.json === undefined && o.html === undefined)
         throw new CohortlinkError('CL_USAGE', 'give --json and/or --html to say what to write');
       if (o.json !== undefined && o.json === o.html)
         throw new CohortlinkError('CL_USAGE', '--json and --html name the same file');
-      const model = linkageReportFromFiles(o.summary, o.scores);
+      const summary = readRunSummaryJson(o.summary);
+      const subgroups = await subgroupsOf(o, summary);
+      const model = buildLinkageReport({
+        summary,
+        summarySource: o.summary,
+        ...(o.scores !== undefined ? { floorScores: readFloorScores(o.scores) } : {}),
+        ...(subgroups !== undefined ? { subgroups } : {}),
+      });
       // Both files appear together or neither: a reviewer never sees a JSON and a page from
       // different runs side by side.
       const files = new AtomicFileSet();
@@ -40,4 +80,62 @@ export function registerReport(program: Command): void {
       }
       process.stderr.write(`wrote ${[o.json, o.html].filter((x) => x !== undefined).join(', ')}\n`);
     });
+}
+
+/** The subgroup section from --keys-dir and --attributes, or undefined without --attributes. */
+async function subgroupsOf(o: ReportRunFlags, summary: unknown): Promise<SubgroupSection | undefined> {
+  const subgroupFlags = [o.asOf, o.minDifference, o.minZ, o.keysDir].some((x) => x !== undefined);
+  if (o.attributes.length === 0) {
+    if (subgroupFlags)
+      throw new CohortlinkError(
+        'CL_USAGE',
+        '--keys-dir, --as-of, --min-difference and --min-z only apply with --attributes <dataset>=<file>',
+      );
+    return undefined;
+  }
+  if (o.keysDir === undefined)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      "--attributes needs --keys-dir: the folder of the run's <dataset>.keys.csv files",
+    );
+  const keysDir = o.keysDir;
+  const names = parseRunSummary(summary, o.summary).inputs.map((d) => d.name);
+  // Names become file names here; link only writes plain ones, but a summary may be edited.
+  const odd = names.find((n) => !/^[A-Za-z0-9._-]{1,64}$/.test(n) || /^\.+$/.test(n));
+  if (odd !== undefined)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      `${o.summary} names a dataset that is not a plain file name, so its keys file cannot be found`,
+    );
+  const run = names.map((dataset) => ({ dataset, keysPath: join(keysDir, `${dataset}.keys.csv`) }));
+  const sources: SubgroupSource[] = o.attributes.map((spec) => {
+    const eq = spec.indexOf('=');
+    const dataset = spec.slice(0, eq);
+    if (eq <= 0 || eq === spec.length - 1)
+      throw new CohortlinkError('CL_USAGE', `--attributes takes <dataset>=<file>, got '${spec}'`);
+    if (!names.includes(dataset))
+      throw new CohortlinkError(
+        'CL_USAGE',
+        `--attributes names ${dataset}, which is not a dataset of the run (${names.join(', ')})`,
+      );
+    return { dataset, keysPath: join(keysDir, `${dataset}.keys.csv`), attributesPath: spec.slice(eq + 1) };
+  });
+  return subgroupLinkRates(run, sources, {
+    ...(o.asOf !== undefined ? { asOf: parseAsOf(o.asOf, '--as-of').iso } : {}),
+    ...(o.minDifference !== undefined
+      ? { minDifference: fraction(o.minDifference, '--min-difference', 1) }
+      : {}),
+    ...(o.minZ !== undefined ? { minZ: fraction(o.minZ, '--min-z', 1000) } : {}),
+  });
+}
+
+function fraction(v: string, flag: string, max: number): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > max)
+    throw new CohortlinkError('CL_USAGE', `${flag} must be a number from 0 to ${max}, got '${v}'`);
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -3,8 +3,11 @@ import type { Command } from 'commander';
 import { createDisclosureKey, type DisclosureKey } from '../../cohort/disclosure/index.js';
 import { CohortlinkError } from '../../errors.js';
 import { cohortRoutePlugin } from '../../server/routes/cohort.js';
+import { projectRunRoutes } from '../../server/routes/projectRuns.js';
+import { reportRoutes } from '../../server/routes/reports.js';
 import { runRoutePlugin } from '../../server/routes/runs.js';
 import { startService } from '../../server/start.js';
+import { uiRoutes } from '../../server/ui/uiRoutes.js';
 import { intOption } from './options.js';
 
 interface ServeFlags {
@@ -73,7 +76,13 @@ export function registerServe(program: Command): void {
         host: flags.host,
         logger: { level: flags.logLevel },
         config: rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 },
-        routes: key === undefined ? [runRoutePlugin()] : [runRoutePlugin(), cohortRoutePlugin({ key })],
+        routes: [
+          runRoutePlugin(),
+          projectRunRoutes,
+          reportRoutes,
+          ...(key === undefined ? [] : [cohortRoutePlugin({ key })]),
+        ],
+        publicRoutes: [uiRoutes],
       });
       // One plain line, whatever the log level, so scripts and tests can find the port.
       process.stderr.write(`cohortlink serve: listening on ${service.address}\n`);

@@ -7,6 +7,7 @@
  * The line rules live in encodingsLines.ts, shared with the service's upload check.
  */
 import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { HeaderLine, SummaryLine } from '../../encoding/ndjson.js';
 import { CohortlinkError } from '../../errors.js';
 import { FilterStore } from '../kernel/filterStore.js';
@@ -49,10 +50,13 @@ export async function readEncodings(path: string, options: ReadEncodingsOptions)
   }
   let carry = '';
   let bytesRead = 0;
+  // A multi-byte character can straddle two chunks; the decoder holds its first bytes back
+  // instead of turning each half into U+FFFD (which would silently change a ref).
+  const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of stream) {
       bytesRead += chunk.length;
-      const text = carry + chunk.toString('utf8');
+      const text = carry + decoder.write(chunk);
       let start = 0;
       let nl = text.indexOf('\n', start);
       while (nl !== -1) {
@@ -67,6 +71,7 @@ export async function readEncodings(path: string, options: ReadEncodingsOptions)
     if (err instanceof CohortlinkError) throw err;
     throw unreadable(path, err);
   }
+  carry += decoder.end();
   if (carry.length > 0) reader.line(carry, 0, carry.length);
   return reader.finish(options);
 }

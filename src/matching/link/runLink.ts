@@ -22,6 +22,7 @@ import type { CandidateArrays, ClusterStats, Links } from '../solve/types.js';
 import { checkCompatible } from './checkCompatible.js';
 import { clustersFromLinks, clustersFromManyToOne } from './clusters.js';
 import { type LinkOptions, type LinkOptionsInput, linkOptionsSchema } from './options.js';
+import { type PairConflicts, pairConflicts } from './pairConflicts.js';
 import { decideThreshold, type ThresholdDecision } from './threshold.js';
 
 /** Below this many bytes in all, files are read one after another on this thread (a worker's start-up would cost more). */
@@ -69,6 +70,8 @@ export interface PairResult {
   readonly links: Links;
   /** Links at the floor, before the threshold: the material for sweeps and "± 0.02" reports. */
   readonly linksAtFloor: Links;
+  /** Records with near-equal best candidates at the threshold; null for dedup (one dataset, no sides). */
+  readonly conflicts: PairConflicts | null;
   readonly built: BuiltIndex;
 }
 
@@ -171,7 +174,7 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
     for (let a = 0; a < datasets.length; a++)
       for (let b = a + 1; b < datasets.length; b++) pairPlan.push([a, b]);
 
-  const scored: Omit<PairResult, 'links' | 'linksAtFloor'>[] = [];
+  const scored: Scored[] = [];
   const candidateSets: CandidateArrays[] = [];
   for (const [a, b] of pairPlan) {
     checkAbort();
@@ -249,6 +252,8 @@ function parseOptions(input: LinkOptionsInput): LinkOptions {
   return parsed.data;
 }
 
+type Scored = Omit<PairResult, 'links' | 'linksAtFloor' | 'conflicts'>;
+
 interface Solved {
   readonly pairs: PairResult[];
   readonly threshold: ThresholdDecision;
@@ -260,7 +265,31 @@ interface Solved {
 function solve(
   options: LinkOptions,
   datasets: readonly EncodedDataset[],
-  scored: readonly Omit<PairResult, 'links' | 'linksAtFloor'>[],
+  scored: readonly Scored[],
+  candidateSets: readonly CandidateArrays[],
+): Solved {
+  const s = solveLinks(options, datasets, scored, candidateSets);
+  // Conflicts say whether a record was linked through the clusters, so they come last.
+  if (options.mode === 'dedup') return s;
+  return {
+    ...s,
+    pairs: s.pairs.map((p, k) => ({
+      ...p,
+      conflicts: pairConflicts({
+        candidates: candidateSets[k]!,
+        leftCluster: s.clusterOf[p.left]!,
+        rightCluster: s.clusterOf[p.right]!,
+        clusterCount: s.clusterCount,
+        threshold: s.threshold.threshold,
+      }),
+    })),
+  };
+}
+
+function solveLinks(
+  options: LinkOptions,
+  datasets: readonly EncodedDataset[],
+  scored: readonly Scored[],
   candidateSets: readonly CandidateArrays[],
 ): Solved {
   // Greedy links at the floor: the links at any threshold t ≥ floor are exactly those scoring
@@ -292,6 +321,7 @@ function solve(
     ...s,
     linksAtFloor: atFloor[k]!,
     links: filterLinks(atFloor[k]!, threshold.threshold),
+    conflicts: null,
   }));
 
   if (options.mode === 'one-to-one') {

@@ -1,7 +1,9 @@
 /**
  * The run summary: what a reviewer needs to judge a run, as plain JSON — inputs and their
- * fingerprints, parameters, blocking statistics, counts, the threshold and how it was chosen,
- * key stability and timings. It never holds a record reference, key or encoding.
+ * fingerprints, parameters, blocking statistics, counts, conflicts (records with near-equal
+ * best candidates, per pair) and clusters split to stop chaining, the threshold and how it was
+ * chosen, key stability and timings. It never holds a record reference, key or encoding.
+ * Fields are only ever added (readers treat new ones as optional), so the format stays /1.
  */
 import type { LinkRunResult } from './runLink.js';
 
@@ -42,6 +44,7 @@ export function runSummary(result: LinkRunResult) {
       linksAtFloor: p.linksAtFloor.length,
       leftUnlinked: p.links.leftUnlinked,
       rightUnlinked: p.links.rightUnlinked,
+      conflicts: p.conflicts,
     })),
     people: result.clusterCount,
     clusters:
