@@ -10,8 +10,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createDisclosureKey } from '../cohort/disclosure/index.js';
 import { CohortlinkError } from '../errors.js';
-import { cohortRoutePlugin } from '../server/routes/cohort.js';
-import { runRoutePlugin } from '../server/routes/runs.js';
+import { serviceRoutes } from '../server/serviceRoutes.js';
 import { type RunningService, startService } from '../server/start.js';
 import { openDatabase } from '../store/db.js';
 import { initAdmin } from '../store/initAdmin.js';
@@ -63,7 +62,7 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
     port: o.port,
     host: '127.0.0.1',
     logger: { level: 'warn' },
-    routes: [runRoutePlugin(), cohortRoutePlugin({ key })],
+    ...serviceRoutes(key),
   });
   try {
     const client = httpClient(service.address);
@@ -144,10 +143,11 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
       [
         `linkage service ready on ${service.address} (API docs: ${service.address}/docs); database ${dbPath}`,
         `project ${project.id}: spine and ${o.datasets.join(', ')} uploaded by their own organisations and linked (${runs.length} runs)`,
+        `reviewer web UI: ${service.address}/ui/ (sign in with the reviewer token from ${tokensFile}: runs, reports, data quality, privacy risk, audit trail)`,
         `tokens (one per organisation and role) are in ${tokensFile}; for example:`,
         `  T=$(node -e "console.log(require('${resolve(tokensFile)}').organisations.find(o=>o.role==='reviewer').token)")`,
         first !== undefined
-          ? `  curl -H "authorization: Bearer $T" ${service.address}/runs/${first.runId}/summary`
+          ? `  curl -H "authorization: Bearer $T" ${service.address}/runs/${first.runId}/report.html -o run-report.html`
           : '',
         first !== undefined
           ? `  curl -H "authorization: Bearer $T" -H 'content-type: application/json' ${service.address}/runs/${first.runId}/feasibility -d '${FEASIBILITY_EXAMPLE}'`

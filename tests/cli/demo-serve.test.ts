@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
@@ -43,6 +43,36 @@ describe('cohortlink demo --serve', () => {
     expect(res.status).toBe(200);
     const summary = await res.json();
     expect(JSON.stringify(summary)).toMatch(/succeeded/);
+    // The reviewer reads the run's report page from the service, and the UI shell is served.
+    const page = await fetch(`${url}/runs/${tokens.runs[0].runId}/report.html`, {
+      headers: { authorization: `Bearer ${reviewer}` },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<h1>Linkage quality report<\/h1>[\s\S]*<svg /);
+    expect((await fetch(`${url}/ui/`)).status).toBe(200);
+    expect(out).toContain(`${url}/ui/`);
+    // The CLI half wrote every governance report as a self-contained page: one linkage report
+    // per run, with subgroup link rates; one data-quality report per dataset; the privacy report.
+    const reports = join(dir, 'reports');
+    const names = readdirSync(reports).sort();
+    expect(names).toEqual(
+      [
+        ...tokens.runs.map((r: { dataset: string }) => `${r.dataset}-linkage`),
+        ...['spine', ...tokens.runs.map((r: { dataset: string }) => r.dataset)].map((d) => `${d}-quality`),
+        'privacy',
+      ]
+        .flatMap((n) => [`${n}.html`, `${n}.json`])
+        .sort(),
+    );
+    for (const n of names.filter((x) => x.endsWith('.html'))) {
+      const html = readFileSync(join(reports, n), 'utf8');
+      expect(html).not.toMatch(/<script|\b(?:src|href)=["']?(?:https?:)?\/\//i);
+    }
+    const linkage = JSON.parse(readFileSync(join(reports, `${tokens.runs[0].dataset}-linkage.json`), 'utf8'));
+    expect(linkage.subgroups.datasets.map((d: { dataset: string }) => d.dataset)).toContain(
+      tokens.runs[0].dataset,
+    );
+    expect(linkage.evaluation[0].curve.length).toBeGreaterThan(10);
     // The tokens never reach the terminal.
     for (const o of tokens.organisations) expect(out + err).not.toContain(o.token);
     expect(out + err).not.toContain(tokens.admin);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { generatePopulation } from '../../../datasets/generate.js';
 import { encodeFile } from '../../encoding/encodeFile.js';
@@ -10,6 +10,8 @@ import { serveDemo } from '../demoService.js';
 import { progressBar } from '../progress.js';
 import { executeLink } from './link.js';
 import { intOption } from './options.js';
+import { reportRun } from './report.js';
+import { reportDataset, reportPrivacy } from './reportDatasets.js';
 
 /**
  * The README's main job: a synthetic population, a demo secret, every dataset encoded with the
@@ -41,6 +43,7 @@ export function registerDemo(program: Command): void {
       process.stderr.write(
         `generated ${gen.files.map((f) => `${f.name} (${f.rows.toLocaleString('en-GB')} rows)`).join(', ')} in ${o.dir}\n`,
       );
+      const encoded: string[] = [];
       for (const f of gen.files.filter((x) => x.name !== 'truth' && x.file.endsWith('.csv'))) {
         const output = join(o.dir, `${f.name}.ndjson`);
         const bar = progressBar(`encoding ${f.name}`, 1, 'rows');
@@ -53,6 +56,7 @@ export function registerDemo(program: Command): void {
           onProgress: (p) => bar.update(p.bytesDone / p.bytesTotal, `${p.rows.toLocaleString('en-GB')} rows`),
         });
         bar.stop();
+        encoded.push(output);
         const s = r.summary;
         const invalid = Object.entries(s.fields)
           .filter(([, q]) => q.invalid > 0)
@@ -62,6 +66,24 @@ export function registerDemo(program: Command): void {
           `encoded ${f.name}: ${s.encoded.toLocaleString('en-GB')} records (${s.encodedWithMissing.toLocaleString('en-GB')} with missing fields${invalid ? `; invalid values: ${invalid}` : ''}) -> ${output}\n`,
         );
       }
+      // Each dataset's data quality against the others, and the project's privacy risk.
+      const reports = join(o.dir, 'reports');
+      mkdirSync(reports, { recursive: true });
+      for (const path of encoded) {
+        const name = basename(path, '.ndjson');
+        await reportDataset({
+          encodings: path,
+          compare: encoded.filter((x) => x !== path),
+          json: join(reports, `${name}-quality.json`),
+          html: join(reports, `${name}-quality.html`),
+        });
+      }
+      const privacy = await reportPrivacy({
+        encodings: encoded,
+        projectName: 'Demo linkage',
+        json: join(reports, 'privacy.json'),
+        html: join(reports, 'privacy.html'),
+      });
       const header = JSON.parse(readFileSync(join(o.dir, 'spine.ndjson'), 'utf8').split('\n', 1)[0]!);
       // The service's side: every dataset linked to the spine, evaluated against the generator's truth.
       const linked: string[] = [];
@@ -73,8 +95,19 @@ export function registerDemo(program: Command): void {
           inputs: [{ path: join(o.dir, `${f.name}.ndjson`) }, { path: join(o.dir, 'spine.ndjson') }],
           options: { mode: 'many-to-one', threshold: 'auto', workers: 2 },
           output: join(o.dir, `${f.name}-links.csv`),
+          scores: join(o.dir, `${f.name}-links-floor.csv`),
           keysDir: o.dir,
           truth: join(o.dir, 'truth.csv'),
+        });
+        // What a governance reviewer signs off: the run's linkage-quality report, with link
+        // rates by age band, sex and region from both datasets' attributes.
+        await reportRun({
+          summary: join(o.dir, `${f.name}-links.summary.json`),
+          scores: join(o.dir, `${f.name}-links-floor.csv`),
+          keysDir: o.dir,
+          attributes: [f.name, 'spine'].map((d) => `${d}=${join(o.dir, `${d}.attributes.ndjson`)}`),
+          json: join(reports, `${f.name}-linkage.json`),
+          html: join(reports, `${f.name}-linkage.html`),
         });
         const e = evaluation?.[0];
         if (e !== undefined)
@@ -84,7 +117,8 @@ export function registerDemo(program: Command): void {
       }
       process.stdout.write(
         `demo ready in ${o.dir}: key fingerprint ${header.keyFingerprint}, schema fingerprint ${header.schemaFingerprint}\n` +
-          `linked to the spine — ${linked.join('; ')}\nlinkage keys in ${o.dir}/*.keys.csv; links in ${o.dir}/*-links.csv; run summaries beside them\n`,
+          `linked to the spine — ${linked.join('; ')}\nlinkage keys in ${o.dir}/*.keys.csv; links in ${o.dir}/*-links.csv; run summaries beside them\n` +
+          `governance reports (open in any browser, offline) in ${reports}/: *-linkage.html per run, *-quality.html per dataset, privacy.html (overall privacy risk ${privacy.level})\n`,
       );
       if (o.serve) {
         const service = await serveDemo({

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
-import { AtomicFileSet } from '../../matching/output/atomicFiles.js';
 import { readFloorScores } from '../../reports/floorScores.js';
 import { renderLinkageReportHtml } from '../../reports/linkageHtml.js';
 import { buildLinkageReport, readRunSummaryJson } from '../../reports/linkageReport.js';
@@ -9,8 +8,9 @@ import { parseRunSummary } from '../../reports/runSummarySchema.js';
 import { parseAsOf, SUBGROUP_DEFAULTS } from '../../reports/subgroupStats.js';
 import { type SubgroupSection, type SubgroupSource, subgroupLinkRates } from '../../reports/subgroups.js';
 import { registerReportDatasets } from './reportDatasets.js';
+import { checkReportOutputs, writeReportOutputs } from './reportOutputs.js';
 
-interface ReportRunFlags {
+export interface ReportRunFlags {
   summary: string;
   scores?: string;
   keysDir?: string;
@@ -55,31 +55,23 @@ function registerReportRun(report: Command): void {
     .option('--json <file>', 'report model JSON to write')
     .option('--html <file>', 'self-contained HTML page to write')
     .action(async (o: ReportRunFlags) => {
-      if (o.json === undefined && o.html === undefined)
-        throw new CohortlinkError('CL_USAGE', 'give --json and/or --html to say what to write');
-      if (o.json !== undefined && o.json === o.html)
-        throw new CohortlinkError('CL_USAGE', '--json and --html name the same file');
-      const summary = readRunSummaryJson(o.summary);
-      const subgroups = await subgroupsOf(o, summary);
-      const model = buildLinkageReport({
-        summary,
-        summarySource: o.summary,
-        ...(o.scores !== undefined ? { floorScores: readFloorScores(o.scores) } : {}),
-        ...(subgroups !== undefined ? { subgroups } : {}),
-      });
-      // Both files appear together or neither: a reviewer never sees a JSON and a page from
-      // different runs side by side.
-      const files = new AtomicFileSet();
-      try {
-        if (o.json !== undefined) files.open(o.json).write(`${JSON.stringify(model, null, 2)}\n`);
-        if (o.html !== undefined) files.open(o.html).write(renderLinkageReportHtml(model));
-        files.commit();
-      } catch (err) {
-        files.abort();
-        throw err;
-      }
-      process.stderr.write(`wrote ${[o.json, o.html].filter((x) => x !== undefined).join(', ')}\n`);
+      const written = await reportRun(o);
+      process.stderr.write(`wrote ${written.join(', ')}\n`);
     });
+}
+
+/** The work of `report run` (the demo calls it too); returns the files written. */
+export async function reportRun(o: ReportRunFlags): Promise<string[]> {
+  checkReportOutputs(o);
+  const summary = readRunSummaryJson(o.summary);
+  const subgroups = await subgroupsOf(o, summary);
+  const model = buildLinkageReport({
+    summary,
+    summarySource: o.summary,
+    ...(o.scores !== undefined ? { floorScores: readFloorScores(o.scores) } : {}),
+    ...(subgroups !== undefined ? { subgroups } : {}),
+  });
+  return writeReportOutputs(o, model, () => renderLinkageReportHtml(model));
 }
 
 /** The subgroup section from --keys-dir and --attributes, or undefined without --attributes. */

@@ -2,12 +2,12 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
-import { AtomicFileSet } from '../../matching/output/atomicFiles.js';
 import { buildDatasetQualityReport, type EncodingsSource } from '../../reports/datasetQuality.js';
 import { renderDatasetQualityHtml } from '../../reports/datasetQualityHtml.js';
 import { buildPrivacyRiskReport } from '../../reports/privacyRisk.js';
 import { renderPrivacyRiskHtml } from '../../reports/privacyRiskHtml.js';
 import { type Progress, progressBar } from '../progress.js';
+import { checkReportOutputs, writeReportOutputs } from './reportOutputs.js';
 
 /**
  * `cohortlink report dataset` (data quality of one encodings file, compared with the project's
@@ -16,14 +16,14 @@ import { type Progress, progressBar } from '../progress.js';
  * self-contained HTML page, together or not at all.
  */
 
-interface DatasetFlags {
+export interface DatasetFlags {
   encodings: string;
   compare: string[];
   json?: string;
   html?: string;
 }
 
-interface PrivacyFlags {
+export interface PrivacyFlags {
   encodings: string[];
   projectName: string;
   json?: string;
@@ -43,19 +43,8 @@ export function registerReportDatasets(report: Command): void {
     .option('--json <file>', 'report model JSON to write')
     .option('--html <file>', 'self-contained HTML page to write')
     .action(async (o: DatasetFlags) => {
-      checkOutputs(o);
-      const [dataset, ...others] = sources([o.encodings, ...o.compare]);
-      const bar = fileProgress([dataset!.path], 'reading');
-      let model: Awaited<ReturnType<typeof buildDatasetQualityReport>>;
-      try {
-        model = await buildDatasetQualityReport(dataset!, others, { onProgress: (b) => bar.update(0, b) });
-      } finally {
-        bar.stop();
-      }
-      writeTogether(o, `${JSON.stringify(model, null, 2)}\n`, () => renderDatasetQualityHtml(model));
-      process.stderr.write(
-        `${model.flags.length} flag(s) for ${model.dataset.name}; wrote ${[o.json, o.html].filter((x) => x !== undefined).join(', ')}\n`,
-      );
+      const { flags, dataset, written } = await reportDataset(o);
+      process.stderr.write(`${flags} flag(s) for ${dataset}; wrote ${written.join(', ')}\n`);
     });
 
   report
@@ -68,32 +57,48 @@ export function registerReportDatasets(report: Command): void {
     .option('--json <file>', 'report model JSON to write')
     .option('--html <file>', 'self-contained HTML page to write')
     .action(async (o: PrivacyFlags) => {
-      checkOutputs(o);
-      const datasets = sources(o.encodings);
-      const bar = fileProgress(
-        datasets.map((d) => d.path),
-        'reading',
-      );
-      let model: Awaited<ReturnType<typeof buildPrivacyRiskReport>>;
-      try {
-        model = await buildPrivacyRiskReport({ name: o.projectName }, datasets, {
-          onProgress: (k, b) => bar.update(k, b),
-        });
-      } finally {
-        bar.stop();
-      }
-      writeTogether(o, `${JSON.stringify(model, null, 2)}\n`, () => renderPrivacyRiskHtml(model));
-      process.stderr.write(
-        `overall privacy risk ${model.level}; wrote ${[o.json, o.html].filter((x) => x !== undefined).join(', ')}\n`,
-      );
+      const { level, written } = await reportPrivacy(o);
+      process.stderr.write(`overall privacy risk ${level}; wrote ${written.join(', ')}\n`);
     });
 }
 
-function checkOutputs(o: { json?: string; html?: string }): void {
-  if (o.json === undefined && o.html === undefined)
-    throw new CohortlinkError('CL_USAGE', 'give --json and/or --html to say what to write');
-  if (o.json !== undefined && o.json === o.html)
-    throw new CohortlinkError('CL_USAGE', '--json and --html name the same file');
+/** The work of `report dataset` (the demo calls it too). */
+export async function reportDataset(
+  o: DatasetFlags,
+): Promise<{ flags: number; dataset: string; written: string[] }> {
+  checkReportOutputs(o);
+  const [dataset, ...others] = sources([o.encodings, ...o.compare]);
+  const bar = fileProgress([dataset!.path], 'reading');
+  let model: Awaited<ReturnType<typeof buildDatasetQualityReport>>;
+  try {
+    model = await buildDatasetQualityReport(dataset!, others, { onProgress: (b) => bar.update(0, b) });
+  } finally {
+    bar.stop();
+  }
+  return {
+    flags: model.flags.length,
+    dataset: model.dataset.name,
+    written: writeReportOutputs(o, model, () => renderDatasetQualityHtml(model)),
+  };
+}
+
+/** The work of `report privacy` (the demo calls it too). */
+export async function reportPrivacy(o: PrivacyFlags): Promise<{ level: string; written: string[] }> {
+  checkReportOutputs(o);
+  const datasets = sources(o.encodings);
+  const bar = fileProgress(
+    datasets.map((d) => d.path),
+    'reading',
+  );
+  let model: Awaited<ReturnType<typeof buildPrivacyRiskReport>>;
+  try {
+    model = await buildPrivacyRiskReport({ name: o.projectName }, datasets, {
+      onProgress: (k, b) => bar.update(k, b),
+    });
+  } finally {
+    bar.stop();
+  }
+  return { level: model.level, written: writeReportOutputs(o, model, () => renderPrivacyRiskHtml(model)) };
 }
 
 /** Each file named after its base name without `.ndjson`, as `cohortlink link` names datasets. */
@@ -141,17 +146,4 @@ function fileProgress(
       bar?.stop();
     },
   };
-}
-
-/** Both files appear together or neither: a JSON and a page from different inputs never sit side by side. */
-function writeTogether(o: { json?: string; html?: string }, json: string, html: () => string): void {
-  const files = new AtomicFileSet();
-  try {
-    if (o.json !== undefined) files.open(o.json).write(json);
-    if (o.html !== undefined) files.open(o.html).write(html());
-    files.commit();
-  } catch (err) {
-    files.abort();
-    throw err;
-  }
 }

@@ -2,12 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createDisclosureKey, type DisclosureKey } from '../../cohort/disclosure/index.js';
 import { CohortlinkError } from '../../errors.js';
-import { cohortRoutePlugin } from '../../server/routes/cohort.js';
-import { projectRunRoutes } from '../../server/routes/projectRuns.js';
-import { reportRoutes } from '../../server/routes/reports.js';
-import { runRoutePlugin } from '../../server/routes/runs.js';
+import { serviceRoutes } from '../../server/serviceRoutes.js';
 import { startService } from '../../server/start.js';
-import { uiRoutes } from '../../server/ui/uiRoutes.js';
 import { intOption } from './options.js';
 
 interface ServeFlags {
@@ -76,16 +72,12 @@ export function registerServe(program: Command): void {
         host: flags.host,
         logger: { level: flags.logLevel },
         config: rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 },
-        routes: [
-          runRoutePlugin(),
-          projectRunRoutes,
-          reportRoutes,
-          ...(key === undefined ? [] : [cohortRoutePlugin({ key })]),
-        ],
-        publicRoutes: [uiRoutes],
+        ...serviceRoutes(key),
       });
       // One plain line, whatever the log level, so scripts and tests can find the port.
-      process.stderr.write(`cohortlink serve: listening on ${service.address}\n`);
+      process.stderr.write(
+        `cohortlink serve: listening on ${service.address} (reviewer UI: ${service.address}/ui/)\n`,
+      );
       if (key === undefined)
         process.stderr.write('cohortlink serve: no disclosure secret given, cohort routes are off\n');
       // Stop taking requests, let those in flight finish, then close the database.
