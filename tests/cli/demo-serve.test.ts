@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 import { CLI } from '../helpers/paths.js';
 
 let child: ChildProcess | undefined;
@@ -49,6 +50,11 @@ describe('cohortlink demo --serve', () => {
     });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<h1>Linkage quality report<\/h1>[\s\S]*<svg /);
+    const servedModel = await (
+      await fetch(`${url}/runs/${tokens.runs[0].runId}/report`, {
+        headers: { authorization: `Bearer ${reviewer}` },
+      })
+    ).json();
     expect((await fetch(`${url}/ui/`)).status).toBe(200);
     expect(out).toContain(`${url}/ui/`);
     // The CLI half wrote every governance report as a self-contained page: one linkage report
@@ -80,5 +86,57 @@ describe('cohortlink demo --serve', () => {
     proc.kill('SIGINT');
     expect(await exited).toBe(0);
     child = undefined;
+
+    // An operator reads the same run's report from the database, without HTTP; it is the model
+    // the service cached, and the read is audited like a reviewer's.
+    const db = join(dir, 'service.db');
+    const viaCli = join(dir, 'cli-report.json');
+    const ok = runCli([
+      'report',
+      'run',
+      tokens.runs[0].runId,
+      '--db',
+      db,
+      '--json',
+      viaCli,
+      '--html',
+      join(dir, 'r.html'),
+    ]);
+    expect(ok.status, ok.stderr).toBe(0);
+    const fromDb = JSON.parse(readFileSync(viaCli, 'utf8'));
+    expect(fromDb).toEqual(servedModel);
+    expect(fromDb.format).toBe('cohortlink-linkage-report/1');
+    expect(fromDb.inputs.map((d: { name: string }) => d.name)).toEqual([tokens.runs[0].dataset, 'spine']);
+    const audit = new Database(db, { readonly: true });
+    const last = audit
+      .prepare('SELECT action, target, detail_json FROM audit ORDER BY seq DESC LIMIT 1')
+      .get() as {
+      action: string;
+      target: string;
+      detail_json: string;
+    };
+    audit.close();
+    expect(last).toEqual({
+      action: 'report.run.read',
+      target: tokens.runs[0].runId,
+      detail_json: '{"format":"json+html","via":"cli"}',
+    });
+    expect(runCli(['audit', 'verify', '--db', db]).status).toBe(0);
+    const missing = runCli(['report', 'run', 'no-such-run', '--db', db, '--json', join(dir, 'x.json')]);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('no run no-such-run');
+    const mixed = runCli([
+      'report',
+      'run',
+      tokens.runs[0].runId,
+      '--db',
+      db,
+      '--summary',
+      's.json',
+      '--json',
+      join(dir, 'y.json'),
+    ]);
+    expect(mixed.status).toBe(2);
+    expect(mixed.stderr).toContain('--summary describe');
   }, 120_000);
 });

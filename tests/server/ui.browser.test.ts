@@ -193,6 +193,8 @@ if (!haveBrowser) {
       await expect.poll(() => audit.locator('tbody tr').count()).toBeGreaterThan(3);
       expect(await audit.textContent()).toContain('dataset.uploaded');
       expect(await audit.textContent()).toContain('run.succeeded');
+      mkdirSync(join(PROJECT_ROOT, 'test-results'), { recursive: true });
+      await page.screenshot({ path: join(PROJECT_ROOT, 'test-results', 'ui-project.png'), fullPage: true });
     });
 
     it('shows the run report in a sandboxed frame with its charts drawn, and takes a screenshot', async () => {

@@ -7,11 +7,13 @@ import { buildLinkageReport, readRunSummaryJson } from '../../reports/linkageRep
 import { parseRunSummary } from '../../reports/runSummarySchema.js';
 import { parseAsOf, SUBGROUP_DEFAULTS } from '../../reports/subgroupStats.js';
 import { type SubgroupSection, type SubgroupSource, subgroupLinkRates } from '../../reports/subgroups.js';
+import { runReportFromStore } from '../../server/reports/runReportFromStore.js';
 import { registerReportDatasets } from './reportDatasets.js';
 import { checkReportOutputs, writeReportOutputs } from './reportOutputs.js';
 
 export interface ReportRunFlags {
-  summary: string;
+  summary?: string;
+  db?: string;
   scores?: string;
   keysDir?: string;
   attributes: string[];
@@ -32,9 +34,12 @@ export function registerReport(program: Command): void {
 /** `cohortlink report run`: the linkage-quality report of a finished run, as JSON and/or HTML. */
 function registerReportRun(report: Command): void {
   report
-    .command('run')
-    .description('Linkage-quality report of a link run, from its summary JSON (and its --scores file)')
-    .requiredOption('--summary <file>', 'run summary JSON written by cohortlink link')
+    .command('run [runId]')
+    .description(
+      'Linkage-quality report of a link run: a service run by id (with --db), or a CLI run from its summary JSON (and its --scores file)',
+    )
+    .option('--db <file>', "the service's SQLite database, for a run given by id")
+    .option('--summary <file>', 'run summary JSON written by cohortlink link')
     .option('--scores <file>', 'links at the floor (cohortlink link --scores) for the score histogram')
     .option('--keys-dir <dir>', "the run's <dataset>.keys.csv files (for --attributes)")
     .option(
@@ -54,8 +59,8 @@ function registerReportRun(report: Command): void {
     )
     .option('--json <file>', 'report model JSON to write')
     .option('--html <file>', 'self-contained HTML page to write')
-    .action(async (o: ReportRunFlags) => {
-      const written = await reportRun(o);
+    .action(async (runId: string | undefined, o: ReportRunFlags) => {
+      const written = runId === undefined ? await reportRun(o) : await reportServiceRun(runId, o);
       process.stderr.write(`wrote ${written.join(', ')}\n`);
     });
 }
@@ -63,19 +68,59 @@ function registerReportRun(report: Command): void {
 /** The work of `report run` (the demo calls it too); returns the files written. */
 export async function reportRun(o: ReportRunFlags): Promise<string[]> {
   checkReportOutputs(o);
-  const summary = readRunSummaryJson(o.summary);
-  const subgroups = await subgroupsOf(o, summary);
+  if (o.summary === undefined)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      'give a run id with --db (a service run), or --summary (a cohortlink link run)',
+    );
+  if (o.db !== undefined)
+    throw new CohortlinkError('CL_USAGE', '--db goes with a run id, not with --summary');
+  const summaryPath = o.summary;
+  const summary = readRunSummaryJson(summaryPath);
+  const subgroups = await subgroupsOf(o, summary, summaryPath);
   const model = buildLinkageReport({
     summary,
-    summarySource: o.summary,
+    summarySource: summaryPath,
     ...(o.scores !== undefined ? { floorScores: readFloorScores(o.scores) } : {}),
     ...(subgroups !== undefined ? { subgroups } : {}),
   });
   return writeReportOutputs(o, model, () => renderLinkageReportHtml(model));
 }
 
+/** `report run <runId> --db`: a service run's report, as the reviewer routes give it. */
+async function reportServiceRun(runId: string, o: ReportRunFlags): Promise<string[]> {
+  checkReportOutputs(o);
+  const fileFlags = {
+    '--summary': o.summary,
+    '--scores': o.scores,
+    '--keys-dir': o.keysDir,
+    '--as-of': o.asOf,
+    '--min-difference': o.minDifference,
+    '--min-z': o.minZ,
+  };
+  const given = Object.entries(fileFlags)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+  if (o.attributes.length > 0) given.push('--attributes');
+  if (given.length > 0)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      `${given.join(', ')} describe a CLI run; a service run's files are found from --db`,
+    );
+  if (o.db === undefined)
+    throw new CohortlinkError('CL_USAGE', "a run id needs --db, the service's SQLite database");
+  const format =
+    o.json !== undefined && o.html !== undefined ? 'json+html' : o.json !== undefined ? 'json' : 'html';
+  const model = await runReportFromStore(o.db, runId, format);
+  return writeReportOutputs(o, model, () => renderLinkageReportHtml(model));
+}
+
 /** The subgroup section from --keys-dir and --attributes, or undefined without --attributes. */
-async function subgroupsOf(o: ReportRunFlags, summary: unknown): Promise<SubgroupSection | undefined> {
+async function subgroupsOf(
+  o: ReportRunFlags,
+  summary: unknown,
+  summaryPath: string,
+): Promise<SubgroupSection | undefined> {
   const subgroupFlags = [o.asOf, o.minDifference, o.minZ, o.keysDir].some((x) => x !== undefined);
   if (o.attributes.length === 0) {
     if (subgroupFlags)
@@ -91,13 +136,13 @@ async function subgroupsOf(o: ReportRunFlags, summary: unknown): Promise<Subgrou
       "--attributes needs --keys-dir: the folder of the run's <dataset>.keys.csv files",
     );
   const keysDir = o.keysDir;
-  const names = parseRunSummary(summary, o.summary).inputs.map((d) => d.name);
+  const names = parseRunSummary(summary, summaryPath).inputs.map((d) => d.name);
   // Names become file names here; link only writes plain ones, but a summary may be edited.
   const odd = names.find((n) => !/^[A-Za-z0-9._-]{1,64}$/.test(n) || /^\.+$/.test(n));
   if (odd !== undefined)
     throw new CohortlinkError(
       'CL_USAGE',
-      `${o.summary} names a dataset that is not a plain file name, so its keys file cannot be found`,
+      `${summaryPath} names a dataset that is not a plain file name, so its keys file cannot be found`,
     );
   const run = names.map((dataset) => ({ dataset, keysPath: join(keysDir, `${dataset}.keys.csv`) }));
   const sources: SubgroupSource[] = o.attributes.map((spec) => {
