@@ -215,12 +215,13 @@ function scoreSection(sorted: Float64Array, floor: number, threshold: number): L
 }
 
 /**
- * Unlinked records per dataset, from the first dataset pair it appears in. In multi mode a
- * record unlinked in one pair may be linked in another, so per pair counts cannot be summed;
- * the summary does not say more (issue 6 remains open on this). Dedup has one side only.
+ * Unlinked records per dataset: from the final clusters when the summary has them (a
+ * multi-party record linked in any pair is linked); older summaries only had per-pair counts,
+ * taken from the first pair a dataset appears in.
  */
 function unlinkedPerDataset(s: ParsedRunSummary): { dataset: string; records: number }[] {
   const out = new Map<string, number>();
+  for (const d of s.inputs) if (d.unlinked !== undefined) out.set(d.name, d.unlinked);
   for (const p of s.pairs) {
     if (!out.has(p.left)) out.set(p.left, p.leftUnlinked);
     if (p.right !== null && !out.has(p.right)) out.set(p.right, p.rightUnlinked);

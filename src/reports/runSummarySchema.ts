@@ -128,6 +128,8 @@ export const runSummarySchema = z.object({
         keyFingerprint: z.string(),
         hardening: z.record(z.string(), scalar),
         people: count,
+        /** Records whose person has no record elsewhere; absent from summaries before it was added. */
+        unlinked: count.optional(),
       }),
     )
     .min(1),

@@ -28,7 +28,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'secret.txt'), 'report test secret\n');
   const gen = runCli(['generate', '--people', '800', '--seed', '5', '--out', dir]);
   expect(gen.status, gen.stderr).toBe(0);
-  for (const name of ['spine', 'hospital']) {
+  for (const name of ['spine', 'hospital', 'registry']) {
     const e = runCli([
       'encode',
       '--schema',
@@ -282,6 +282,48 @@ describe('cohortlink report run (linkage quality)', () => {
     expect(e.recall).toBeCloseTo(tp / truePairs, 12);
     const page = readFileSync(join(o, 'r.html'), 'utf8');
     expect(page).toContain('<caption>Clusters (people) and refused merges</caption>');
+  });
+
+  it('multi: unlinked records per dataset come from the final people, as the keys files show', () => {
+    const o = join(dir, 'multi');
+    const l = runCli([
+      'link',
+      ...['spine', 'hospital', 'registry'].flatMap((d) => ['--input', join(dir, `${d}.ndjson`)]),
+      '--mode',
+      'multi',
+      '--output',
+      join(o, 'links.csv'),
+      '--workers',
+      '0',
+    ]);
+    expect(l.status, l.stderr).toBe(0);
+    const r = runCli([
+      'report',
+      'run',
+      '--summary',
+      join(o, 'links.summary.json'),
+      '--json',
+      join(o, 'r.json'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const m: LinkageReport = JSON.parse(readFileSync(join(o, 'r.json'), 'utf8'));
+    // A record is unlinked when no other dataset's keys file holds its key.
+    const keysOf = (d: string) => readCsv(join(o, `${d}.keys.csv`)).rows.map(([, key]) => key!);
+    const names = ['spine', 'hospital', 'registry'];
+    const expected = names.map((d) => {
+      const elsewhere = new Set(names.filter((x) => x !== d).flatMap(keysOf));
+      return { dataset: d, records: keysOf(d).filter((k) => !elsewhere.has(k)).length };
+    });
+    expect(m.counts.unlinked).toEqual(expected);
+    // Per-pair counts would say otherwise: a spine record linked only to the registry is
+    // unlinked in the spine × hospital pair.
+    const s = JSON.parse(readFileSync(join(o, 'links.summary.json'), 'utf8'));
+    const firstPairSpine = s.pairs.find((p: { left: string; right: string }) =>
+      [p.left, p.right].includes('spine'),
+    );
+    const perPair =
+      firstPairSpine.left === 'spine' ? firstPairSpine.leftUnlinked : firstPairSpine.rightUnlinked;
+    expect(perPair).toBeGreaterThan(expected[0]!.records);
   });
 
   it('counts the floor links exactly: histogram total, links at the threshold, gained and lost', () => {

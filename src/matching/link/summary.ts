@@ -22,6 +22,7 @@ export function runSummary(result: LinkRunResult) {
       keyFingerprint: d.header.keyFingerprint,
       hardening: d.header.hardening,
       people: countDistinct(result.clusterOf[k]!),
+      unlinked: unlinkedRecords(result.clusterOf, k, result.clusterCount),
     })),
     parameters: {
       threshold: options.threshold,
@@ -62,4 +63,23 @@ function countDistinct(ids: Int32Array): number {
   const seen = new Set<number>();
   for (const c of ids) seen.add(c);
   return seen.size;
+}
+
+/**
+ * Records of dataset k whose person has no record in another dataset — or, with one dataset
+ * (dedup), no other record. Counted from the final clusters, so a multi-party record linked in
+ * any pair counts as linked, which per-pair counts cannot say.
+ */
+function unlinkedRecords(clusterOf: readonly Int32Array[], k: number, clusterCount: number): number {
+  const single = clusterOf.length === 1;
+  // Per cluster: how many records it has in dataset k, and whether any other dataset has one.
+  const here = new Uint32Array(clusterCount);
+  const elsewhere = new Uint8Array(clusterCount);
+  for (const c of clusterOf[k]!) here[c]!++;
+  clusterOf.forEach((ids, d) => {
+    if (d !== k) for (const c of ids) elsewhere[c] = 1;
+  });
+  let unlinked = 0;
+  for (const c of clusterOf[k]!) if (single ? here[c] === 1 : elsewhere[c] === 0) unlinked++;
+  return unlinked;
 }
