@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { isCohortlinkError } from '../errors.js';
+import { COHORTLINK_VERSION } from '../version.js';
 import { registerCommands } from './commands/index.js';
 
 /**
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
   program
     .name('cohortlink')
     .description('Privacy-preserving record linkage for clinical-trial recruitment')
-    .version('0.1.0')
+    .version(COHORTLINK_VERSION)
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   registerCommands(program);

@@ -3,6 +3,7 @@ import { createWriteStream, renameSync, statSync, unlinkSync, type WriteStream }
 import { parse } from 'csv-parse/sync';
 import { Piscina } from 'piscina';
 import { CohortlinkError } from '../errors.js';
+import { COHORTLINK_VERSION } from '../version.js';
 import { workerFile } from '../workerPath.js';
 import { splitCsv } from './csvChunks.js';
 import { type ChunkContext, type ChunkResult, encodeChunk } from './encodeChunk.js';
@@ -164,7 +165,7 @@ export async function encodeFile(opts: EncodeOptions): Promise<EncodeResult> {
     },
     refColumn,
     createdAt: new Date().toISOString(),
-    encoder: 'cohortlink 0.1.0',
+    encoder: `cohortlink ${COHORTLINK_VERSION}`,
   };
 
   let rowsBefore = 0;

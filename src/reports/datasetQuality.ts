@@ -14,6 +14,7 @@
 import type { HeaderLine, SummaryLine } from '../encoding/ndjson.js';
 import { type EncodingStats, readEncodingStats } from './encodingStats.js';
 import { readEncodingsEnds } from './encodingsSummary.js';
+import { type Provenance, provenance } from './provenance.js';
 
 export const DATASET_QUALITY_REPORT_FORMAT = 'cohortlink-dataset-quality-report/1';
 
@@ -108,6 +109,7 @@ export interface QualityFlag {
 
 export interface DatasetQualityReport {
   readonly format: typeof DATASET_QUALITY_REPORT_FORMAT;
+  readonly generated?: Provenance;
   readonly dataset: DatasetDescription;
   /** False when the file has no summary line: rows and fields are then unknown. */
   readonly summaryAvailable: boolean;
@@ -226,6 +228,7 @@ export function datasetQualityFromStats(
 
   return {
     format: DATASET_QUALITY_REPORT_FORMAT,
+    generated: provenance(),
     dataset: {
       name,
       records: stats.records,

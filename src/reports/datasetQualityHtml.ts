@@ -6,6 +6,7 @@ import type { DatasetQualityReport, FieldComparison } from './datasetQuality.js'
 import { esc, fixed, int } from './escape.js';
 import { reportPage, section, table } from './htmlPage.js';
 import { popcountBars } from './popcountBars.js';
+import { provenanceLine } from './provenance.js';
 import { barChart } from './svgChart.js';
 
 /** Histograms wider than this are drawn in bins of several popcounts (the table keeps them all). */
@@ -14,7 +15,7 @@ const MAX_BARS = 96;
 export function renderDatasetQualityHtml(r: DatasetQualityReport): string {
   const d = r.dataset;
   const body = [
-    `<header><h1>Data-quality report</h1><p class="lede">Dataset ${esc(d.name)} — ${esc(int(d.records))} encoded records, ${esc(int(d.filterBits))}-bit filters</p></header>`,
+    `<header><h1>Data-quality report</h1><p class="lede">Dataset ${esc(d.name)} — ${esc(int(d.records))} encoded records, ${esc(int(d.filterBits))}-bit filters</p>${provenanceLine(r.generated)}</header>`,
     '<main>',
     flagsSection(r),
     datasetSection(r),

@@ -5,6 +5,7 @@
 import { esc, fixed, int, signed } from './escape.js';
 import { reportPage, section, table } from './htmlPage.js';
 import type { BlockingSection, ConflictSection, LinkageReport } from './linkageReport.js';
+import { provenanceLine } from './provenance.js';
 import type { SubgroupRow } from './subgroupStats.js';
 import type { SubgroupDataset, SubgroupSection } from './subgroups.js';
 import { barChart } from './svgChart.js';
@@ -13,7 +14,7 @@ import { lineChart } from './svgLineChart.js';
 export function renderLinkageReportHtml(r: LinkageReport): string {
   const names = r.inputs.map((d) => d.name).join(' × ');
   const body = [
-    `<header><h1>Linkage quality report</h1><p class="lede">${esc(names)} — ${esc(r.mode)} linkage, threshold ${esc(fixed(r.threshold.value, 3))}</p></header>`,
+    `<header><h1>Linkage quality report</h1><p class="lede">${esc(names)} — ${esc(r.mode)} linkage, threshold ${esc(fixed(r.threshold.value, 3))}</p>${provenanceLine(r.generated, r.runId ? `run ${r.runId}` : undefined)}</header>`,
     '<main>',
     inputsSection(r),
     countsSection(r),

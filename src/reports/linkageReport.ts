@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { CohortlinkError } from '../errors.js';
 import { countAtLeast } from '../quality/sortedCounts.js';
 import { readFloorScores } from './floorScores.js';
+import { type Provenance, provenance } from './provenance.js';
 import { type ParsedRunSummary, parseRunSummary } from './runSummarySchema.js';
 import {
   HISTOGRAM_BIN_WIDTH,
@@ -26,6 +27,9 @@ export const LINKAGE_REPORT_FORMAT = 'cohortlink-linkage-report/1';
 
 export interface LinkageReport {
   readonly format: typeof LINKAGE_REPORT_FORMAT;
+  /** Absent from reports built before it was added (a cached model is re-read as it was). */
+  readonly generated?: Provenance;
+  readonly runId?: string | null;
   readonly mode: string;
   readonly inputs: ParsedRunSummary['inputs'];
   readonly parameters: ParsedRunSummary['parameters'];
@@ -118,6 +122,8 @@ export interface ReportSources {
   readonly floorScores?: Float64Array;
   /** Subgroup link rates (subgroupLinkRates), when the dataset attributes were given. */
   readonly subgroups?: SubgroupSection;
+  /** The service's run id (service runs only; a CLI run has none). */
+  readonly runId?: string;
 }
 
 export function buildLinkageReport(src: ReportSources): LinkageReport {
@@ -127,6 +133,8 @@ export function buildLinkageReport(src: ReportSources): LinkageReport {
     s.pairs.reduce((a, p) => a + f(p), 0);
   return {
     format: LINKAGE_REPORT_FORMAT,
+    generated: provenance(),
+    runId: src.runId ?? null,
     mode: s.mode,
     inputs: s.inputs,
     parameters: s.parameters,

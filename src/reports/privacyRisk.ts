@@ -20,6 +20,7 @@ import {
   recommendationsOf,
   worstLevel,
 } from './privacyFindings.js';
+import { type Provenance, provenance } from './provenance.js';
 
 export const PRIVACY_RISK_REPORT_FORMAT = 'cohortlink-privacy-risk-report/1';
 
@@ -112,6 +113,7 @@ export interface SharedFilters {
 
 export interface PrivacyRiskReport {
   readonly format: typeof PRIVACY_RISK_REPORT_FORMAT;
+  readonly generated?: Provenance;
   readonly project: string;
   readonly level: RiskLevel;
   readonly datasets: readonly DatasetPrivacy[];
@@ -185,6 +187,7 @@ export async function buildPrivacyRiskReport(
   const findings = privacyFindings(summaries, sharedFilters, otherKeys);
   return {
     format: PRIVACY_RISK_REPORT_FORMAT,
+    generated: provenance(),
     project: project.name,
     level: worstLevel(findings),
     datasets: summaries,

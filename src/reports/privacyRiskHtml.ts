@@ -8,6 +8,7 @@ import { reportPage, section, table } from './htmlPage.js';
 import { popcountBars } from './popcountBars.js';
 import type { RiskLevel } from './privacyFindings.js';
 import type { BitFrequencyStats, DatasetPrivacy, PrivacyRiskReport } from './privacyRisk.js';
+import { provenanceLine } from './provenance.js';
 import { barChart } from './svgChart.js';
 
 /** Popcount tables group popcounts into at most this many rows (the JSON keeps every popcount). */
@@ -16,7 +17,7 @@ const MAX_BARS = 96;
 
 export function renderPrivacyRiskHtml(r: PrivacyRiskReport): string {
   const body = [
-    `<header><h1>Privacy-risk report</h1><p class="lede">Project ${esc(r.project)} — ${esc(int(r.datasets.length))} datasets, ${esc(int(r.overall.records))} encodings; overall risk ${level(r.level)}</p></header>`,
+    `<header><h1>Privacy-risk report</h1><p class="lede">Project ${esc(r.project)} — ${esc(int(r.datasets.length))} datasets, ${esc(int(r.overall.records))} encodings; overall risk ${level(r.level)}</p>${provenanceLine(r.generated)}</header>`,
     '<main>',
     findingsSection(r),
     recommendationsSection(r),

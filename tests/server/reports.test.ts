@@ -145,6 +145,10 @@ describe('report routes', () => {
     expect(sub.datasets.map((d: { dataset: string }) => d.dataset).sort()).toEqual(['hospital', 'spine']);
     const finished = (await call(s, 'GET', `/runs/${runId}`, { token: tokens.Regulator })).body.finishedAt;
     expect(sub.asOf).toBe(finished.slice(0, 10));
+    // The page can be traced: which run, built when and by which cohortlink.
+    expect(r.body.runId).toBe(runId);
+    expect(r.body.generated.by).toMatch(/^cohortlink \d+\.\d+\.\d+$/);
+    expect(Date.parse(r.body.generated.at)).toBeGreaterThanOrEqual(Date.parse(finished));
     expectNothingIdentifying(r.text);
   });
 
@@ -159,6 +163,9 @@ describe('report routes', () => {
     expect(r.text).toContain('<svg');
     expect(r.text).not.toMatch(/<script|src="http|href="http/i);
     expect(r.text).toContain('hospital');
+    expect(r.text).toMatch(
+      new RegExp(`<p class="note">Run ${runId}; built \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC by cohortlink `),
+    );
     expectNothingIdentifying(r.text);
   });
 

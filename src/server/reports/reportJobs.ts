@@ -19,6 +19,7 @@ export interface NamedFile {
 export type ReportJob =
   | {
       readonly kind: 'run';
+      readonly runId: string;
       /** The run summary with dataset ids already replaced by dataset names. */
       readonly summary: unknown;
       readonly summarySource: string;
@@ -58,6 +59,7 @@ export async function buildReport(job: ReportJob): Promise<string> {
       const report = buildLinkageReport({
         summary: job.summary,
         summarySource: job.summarySource,
+        runId: job.runId,
         ...(job.floorPath !== null ? { floorScores: readFloorScores(job.floorPath) } : {}),
         ...(subgroups !== undefined ? { subgroups } : {}),
       });

@@ -24,7 +24,7 @@ import type { CacheEntry } from './reportCache.js';
 import type { NamedFile, ReportJob } from './reportJobs.js';
 
 /** Bump when a report model changes shape, so reports cached by an older version are rebuilt. */
-export const REPORT_CACHE_VERSION = 1;
+export const REPORT_CACHE_VERSION = 2;
 
 export interface ReportSource {
   readonly job: ReportJob;
@@ -57,6 +57,7 @@ export function runReportSource(db: Db, files: DataFiles, run: RunRow, floorExis
   return {
     job: {
       kind: 'run',
+      runId: run.id,
       summary: withDatasetNames(JSON.parse(run.summary_json ?? 'null'), names),
       summarySource: `the summary of run ${run.id}`,
       floorPath: floorExists ? paths.linksFloor : null,
