@@ -9,10 +9,9 @@
  * an attributes line falls in every dimension's unknown group. Only counts leave this module:
  * refs and keys are used to join and then dropped.
  */
-import { existsSync } from 'node:fs';
 import { readAttributes, SEX_CODE, UNKNOWN_REGION } from '../cohort/attributes/readAttributes.js';
 import { CohortlinkError } from '../errors.js';
-import { readKeyFile } from '../matching/keys/keyFiles.js';
+import { type LinkedRecords, linkedRecords } from './linkedRecords.js';
 import {
   AGE_BAND_LABELS,
   ageBand,
@@ -96,12 +95,11 @@ export async function subgroupLinkRates(
   // A source's keys file stands for its dataset's (they are the same file when called as intended).
   const keysPathOf = (d: { dataset: string; keysPath: string }): string =>
     sources.find((s) => s.dataset === d.dataset)?.keysPath ?? d.keysPath;
-  const keys = runDatasets.map((d) => readKeys(d.dataset, keysPathOf(d)));
-  const shared = sharedKeys(keys);
+  const linked = linkedRecords(runDatasets.map((d) => ({ dataset: d.dataset, keysPath: keysPathOf(d) })));
   const datasets: SubgroupDataset[] = [];
   for (const src of sources) {
     const k = runDatasets.findIndex((d) => d.dataset === src.dataset);
-    datasets.push(await datasetRates(src, keys[k]!, shared, asOf, thresholds));
+    datasets.push(await datasetRates(src, linked[k]!, asOf, thresholds));
   }
   return {
     asOf: asOf.iso,
@@ -134,48 +132,21 @@ function checkSources(
   }
 }
 
-function readKeys(dataset: string, path: string): Map<string, string> {
-  // readKeyFile treats a missing file as "no keys yet" (right for a first run); here it is an error.
-  if (!existsSync(path))
-    throw new CohortlinkError('CL_FILE_UNREADABLE', `the keys file of ${dataset} is missing: ${path}`, [
-      { path, message: 'not found (the <dataset>.keys.csv that cohortlink link wrote)' },
-    ]);
-  return readKeyFile(path);
-}
-
-/**
- * Keys held by more than one record of different datasets — or, with one dataset, by more than
- * one record. One map of key → first holder (dataset position), −1 once shared: no set per key.
- */
-function sharedKeys(keys: readonly Map<string, string>[]): Set<string> {
-  const SHARED = -1;
-  const holder = new Map<string, number>();
-  const single = keys.length === 1;
-  keys.forEach((m, d) => {
-    for (const key of m.values()) {
-      const h = holder.get(key);
-      if (h === undefined) holder.set(key, d);
-      else if (h !== SHARED && (single || h !== d)) holder.set(key, SHARED);
-    }
-  });
-  const out = new Set<string>();
-  for (const [key, h] of holder) if (h === SHARED) out.add(key);
-  return out;
-}
-
 async function datasetRates(
   src: SubgroupSource,
-  keys: Map<string, string>,
-  shared: Set<string>,
+  keysFile: LinkedRecords,
   asOf: { year: number; month: number },
   thresholds: FlagThresholds,
 ): Promise<SubgroupDataset> {
   const attrs = await readAttributes(src.attributesPath, {
     dataset: src.dataset,
-    knownRefs: new Set(keys.keys()),
+    knownRefs: keysFile.rowOfRef,
   });
-  const at = new Map<string, number>();
-  for (let i = 0; i < attrs.refs.length; i++) at.set(attrs.refs[i]!, i);
+  const isLinked = keysFile.linked;
+  // Attribute line of each keys-file row, −1 for none; the reader has refused unknown and repeated refs.
+  const lineOfRow = new Int32Array(isLinked.length).fill(-1);
+  const knownRows = attrs.knownRows!;
+  for (let i = 0; i < knownRows.length; i++) lineOfRow[knownRows[i]!] = i;
   const regionUnknown = attrs.regions.length;
   const ageN = new Float64Array(AGE_BAND_LABELS.length);
   const ageL = new Float64Array(AGE_BAND_LABELS.length);
@@ -183,18 +154,17 @@ async function datasetRates(
   const sexL = new Float64Array(4);
   const regionN = new Float64Array(regionUnknown + 1);
   const regionL = new Float64Array(regionUnknown + 1);
-  let records = 0;
+  const records = isLinked.length;
   let linked = 0;
   let withoutAttributes = 0;
-  for (const [ref, key] of keys) {
-    const i = at.get(ref);
-    const l = shared.has(key) ? 1 : 0;
-    records++;
+  for (let row = 0; row < records; row++) {
+    const i = lineOfRow[row]!;
+    const l = isLinked[row]!;
     linked += l;
     let band = UNKNOWN_AGE_BAND;
     let sex: number = SEX_CODE.U;
     let region = regionUnknown;
-    if (i === undefined) withoutAttributes++;
+    if (i < 0) withoutAttributes++;
     else {
       band = ageBand(attrs.birthYear[i]!, attrs.birthMonth[i]!, asOf);
       sex = attrs.sex[i]!;

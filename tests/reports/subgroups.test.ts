@@ -207,7 +207,12 @@ const personArb = (keys: number) =>
     noAttributes: fc.integer({ min: 0, max: 9 }).map((x) => x === 0),
   });
 
-const keyOf = (k: number) => `lk_${String(k).padStart(26, '0')}`;
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+/** Keys that differ in letters as well as digits (matching packs them character by character). */
+const keyOf = (k: number): string => {
+  const digits = (k * 1_000_003).toString(32).padStart(26, '0');
+  return `lk_${[...digits].map((c) => CROCKFORD[Number.parseInt(c, 32)]).join('')}`;
+};
 
 function writeDataset(
   name: string,

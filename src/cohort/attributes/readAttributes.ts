@@ -1,7 +1,9 @@
-import { z } from 'zod';
+import { type AttributeLine, AttributeLineSchema, wellFormedAttributeLine } from './attributeLine.js';
 import { Column, Interner } from './columns.js';
-import { EARLIEST_YEAR, parseIsoDay, todayDay } from './dates.js';
+import { parseIsoDay, todayDay } from './dates.js';
 import { describe, IssueLog, type LineSource, numberedLines } from './lines.js';
+
+export { type AttributeLine, AttributeLineSchema } from './attributeLine.js';
 
 /**
  * `<dataset>.attributes.ndjson`: one JSON object per line,
@@ -12,22 +14,6 @@ import { describe, IssueLog, type LineSource, numberedLines } from './lines.js';
 /** Sex as PeopleColumns codes it: 0 unknown, 1 female, 2 male, 3 other/indeterminate. */
 export const SEX_CODE = { U: 0, F: 1, M: 2, I: 3 } as const;
 export const UNKNOWN_REGION = 0xffff;
-
-export const AttributeLineSchema = z.strictObject({
-  ref: z.string().min(1).max(64),
-  birthYear: z.number().int().min(EARLIEST_YEAR).max(9999).nullable().optional(),
-  birthMonth: z.number().int().min(1).max(12).nullable().optional(),
-  sex: z.enum(['M', 'F', 'I', 'U']).nullable().optional(),
-  /** NHS England region (Y56), ICB (QWE) or similar upper-case organisation code. */
-  region: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9]{2,8}$/, 'must be an upper-case region code such as Y56')
-    .nullable()
-    .optional(),
-  deceased: z.boolean(),
-  deathDate: z.string().nullable().optional(),
-});
-export type AttributeLine = z.infer<typeof AttributeLineSchema>;
 
 export interface DatasetAttributes {
   readonly dataset: string;
@@ -40,20 +26,43 @@ export interface DatasetAttributes {
   readonly regions: readonly string[];
   readonly deceased: Uint8Array;
   readonly deathDay: Int32Array; // -1 = none
+  /** With `knownRefs` given as a map: the row it gives each line's ref, so callers need no join by ref. */
+  readonly knownRows?: Int32Array;
+}
+
+/** Record ref → row, rows distinct and in 0 … size − 1 (a keys file’s order, say); a Map will do. */
+export interface KnownRefRows {
+  readonly size: number;
+  get(ref: string): number | undefined;
+  has(ref: string): boolean;
 }
 
 export interface ReadOptions {
   readonly dataset: string;
-  /** Record refs of the dataset's uploaded encodings; any other ref is an error. */
-  readonly knownRefs: ReadonlySet<string>;
+  /**
+   * Record refs of the dataset's uploaded encodings; any other ref is an error. As a map to
+   * rows, repeats are found with a typed array rather than a second map of a million refs, and
+   * the result carries `knownRows`.
+   */
+  readonly knownRefs: ReadonlySet<string> | KnownRefRows;
   /** Days since 1970-01-01 after which a date is "in the future" (default: today, UTC). */
   readonly today?: number;
 }
+
+/** Rows of refs with no row of their own: known from a set, or not known at all. */
+const KNOWN_NO_ROW = -1;
+const UNKNOWN = -2;
+
+const isRowMap = (known: ReadonlySet<string> | KnownRefRows): known is KnownRefRows => 'get' in known;
 
 export async function readAttributes(source: LineSource, options: ReadOptions): Promise<DatasetAttributes> {
   const today = options.today ?? todayDay();
   const thisYear = new Date(today * 86_400_000).getUTCFullYear();
   const log = new IssueLog();
+  const known = options.knownRefs;
+  const rowOf = isRowMap(known) ? known : undefined;
+  // First line of each known row's ref (0: not seen yet); refs without a row use `firstLine`.
+  const firstLineOfRow = rowOf === undefined ? undefined : new Int32Array(rowOf.size);
   const firstLine = new Map<string, number>();
   const refs: string[] = [];
   const cols = {
@@ -63,6 +72,7 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
     region: new Column(Uint16Array),
     deceased: new Column(Uint8Array),
     deathDay: new Column(Int32Array),
+    knownRow: new Column(Int32Array),
   };
   const regions = new Interner();
   let lines = 0;
@@ -79,15 +89,21 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
       log.add(n, null, 'is not valid JSON');
       continue;
     }
-    const parsed = AttributeLineSchema.safeParse(json);
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) log.add(n, i.path.length > 0 ? i.path.join('.') : null, i.message);
-      continue;
+    let a: AttributeLine | undefined = wellFormedAttributeLine(json);
+    if (a === undefined) {
+      // Only zod words the problem, and with the JSON path reviewers already know.
+      const parsed = AttributeLineSchema.safeParse(json);
+      if (!parsed.success) {
+        for (const i of parsed.error.issues)
+          log.add(n, i.path.length > 0 ? i.path.join('.') : null, i.message);
+        continue;
+      }
+      a = parsed.data;
     }
-    const a = parsed.data;
-    if (!options.knownRefs.has(a.ref))
-      log.add(n, 'ref', `is not a record of dataset ${options.dataset}'s encodings`);
-    const seen = firstLine.get(a.ref);
+    const ref = a.ref;
+    const row = rowOf === undefined ? (known.has(ref) ? KNOWN_NO_ROW : UNKNOWN) : (rowOf.get(ref) ?? UNKNOWN);
+    if (row === UNKNOWN) log.add(n, 'ref', `is not a record of dataset ${options.dataset}'s encodings`);
+    const seen = row >= 0 ? firstLineOfRow![row] || undefined : firstLine.get(ref);
     if (seen !== undefined) log.add(n, 'ref', `repeats the record of line ${seen}`);
     if (a.birthYear != null && a.birthYear > thisYear) log.add(n, 'birthYear', 'is in the future');
     let deathDay = -1;
@@ -97,19 +113,18 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
       if ('error' in d) log.add(n, 'deathDate', d.error);
       else deathDay = d.day;
     }
-    if (log.badLines > 0) {
-      // After the first bad line nothing will be returned, so stop building columns.
-      firstLine.set(a.ref, seen ?? n);
-      continue;
-    }
-    firstLine.set(a.ref, n);
-    refs.push(a.ref);
+    if (row >= 0) firstLineOfRow![row] = seen ?? n;
+    else firstLine.set(ref, seen ?? n);
+    // After the first bad line nothing will be returned, so stop building columns.
+    if (log.badLines > 0) continue;
+    refs.push(ref);
     cols.birthYear.push(a.birthYear ?? 0);
     cols.birthMonth.push(a.birthMonth ?? 0);
     cols.sex.push(SEX_CODE[a.sex ?? 'U']);
     cols.region.push(a.region == null ? UNKNOWN_REGION : regions.id(a.region));
     cols.deceased.push(a.deceased ? 1 : 0);
     cols.deathDay.push(deathDay);
+    if (row >= 0) cols.knownRow.push(row);
   }
   log.throwIfAny('CL_NDJSON_MALFORMED', `attributes of ${options.dataset} (${describe(source)})`, lines);
   return {
@@ -123,5 +138,6 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
     regions: regions.values,
     deceased: cols.deceased.finish(),
     deathDay: cols.deathDay.finish(),
+    ...(rowOf === undefined ? {} : { knownRows: cols.knownRow.finish() }),
   };
 }

@@ -20,7 +20,13 @@ export function keyFilePath(keysDir: string, dataset: string): string {
 /** ref → key from a keys file; an absent file is an empty map. */
 export function readKeyFile(path: string): Map<string, string> {
   const held = new Map<string, string>();
-  if (!existsSync(path)) return held;
+  eachKeyRow(path, (ref, key) => held.set(ref, key));
+  return held;
+}
+
+/** Each (ref, key) row of a keys file in file order, for callers that keep no map; an absent file has none. */
+export function eachKeyRow(path: string, visit: (ref: string, key: string) => void): void {
+  if (!existsSync(path)) return;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -49,9 +55,8 @@ export function readKeyFile(path: string): Map<string, string> {
       key = line.slice(comma + 1);
     }
     if (!KEY_PATTERN.test(key)) throw badLine(path, n + 1);
-    held.set(ref, key);
+    visit(ref, key);
   }
-  return held;
 }
 
 function badLine(path: string, line: number): CohortlinkError {
