@@ -6,7 +6,7 @@ import { closeScorePool, scoreCandidates } from '../src/matching/score/index.js'
 
 /**
  * node dist/bench/score-link.js LEFT.ndjson RIGHT.ndjson [--floor 0.5] [--topk 8] [--workers 2]
- * [--repeats 2] [--sort on|off]: the scoring stage of a real link (files read and blocked as
+ * [--repeats 2] [--sort on|off] [--table on|off]: the scoring stage of a real link (files read and blocked as
  * `link` does, keyed blocking), timed `repeats` times, wall and CPU seconds, and the runs'
  * results checked to agree.
  */
@@ -23,6 +23,7 @@ const topK = opt('--topk') === 'none' ? undefined : Number(opt('--topk') ?? 8);
 const workers = Number(opt('--workers') ?? 2);
 const repeats = Number(opt('--repeats') ?? 2);
 const sort = opt('--sort');
+const table = opt('--table');
 
 const arena = new WasmArena();
 let t0 = performance.now();
@@ -46,6 +47,7 @@ for (let r = 0; r < repeats; r++) {
     workers,
     topK,
     ...(sort === undefined ? {} : { sortByPopcount: sort === 'on' }),
+    ...(table === undefined ? {} : { topKTable: table === 'on' }),
   });
   const seconds = (performance.now() - w0) / 1000;
   const cpu = process.cpuUsage(c0);

@@ -12,25 +12,42 @@
  * Exactly once: a pair (i, j) put forward by several passes is kept only in the first pass that
  * puts it forward. A pair met in pass p is dropped when some q < p has leftBlock_q[i] ≥ 0 and
  * leftBlock_q[i] = rightBlock_q[j]. The right members' block ids in earlier passes are gathered
- * with their filters, so the test per pair is p register compares, not random lookups; it runs
- * over every blocked pair to count the distinct candidate pairs (and those inside the popcount
- * bound), and again over the few pairs the kernel keeps.
+ * with their filters, and each segment lists its row's earlier blocks, so the kernel tests each
+ * pair with a few compares before scoring it, and counts the distinct pairs as it goes.
+ *
+ * Everything per pair happens inside the kernel (wasm/blockWat.mjs): exactly-once, counts, the
+ * floor and, with top-k, each row's k best of the pass (a heap in WASM memory). This side only
+ * gathers blocks, describes rows as segments and copies out what the kernel keeps: at floor 0.5
+ * half of the blocked pairs reach the floor, and handling those here cost more than scoring.
  */
 import type { BlockIndex, BlockPass } from '../../blocking/types.js';
+import { CohortlinkError } from '../../errors.js';
 import type { CandidateBuffer } from '../kernel/candidateBuffer.js';
 import type { FilterStore } from '../kernel/filterStore.js';
 import { KERNEL_TUNING } from '../kernel/limits.js';
 import { firstPopAtLeast } from '../kernel/popcountOrder.js';
 import { dice, type ThresholdPlan, thresholdPlan } from '../kernel/thresholdPlan.js';
-import { TopKSelector } from '../kernel/topK.js';
-import { type DiceExports, type DiceFunction, instantiateDice } from '../kernel/wasm/diceModule.js';
+import {
+  type BlockFunction,
+  type DiceExports,
+  type GatherFunction,
+  instantiateDice,
+} from '../kernel/wasm/diceModule.js';
 import type { WasmMemory } from '../kernel/wasm/wasmApi.js';
 import { WasmArena } from '../kernel/wasmArena.js';
 import { Scratch } from '../kernel/wasmScratch.js';
 import type { BlockCut } from './blockPlan.js';
+import type { TopKTableSpec } from './topKTable.js';
 
-const SEGMENT_BYTES = 16;
-const TRIPLE_BYTES = 12;
+// Layouts shared with the kernel (wasm/blockWat.mjs, which documents them).
+/** A segment is {i, jStart, jEnd, lo | hi << 16, flags | nq << 8} then nq {idsAddr, block} pairs. */
+const SEGMENT_WORDS = 5;
+/** Segment flags: the row's first and last segment. */
+const FIRST = 1;
+const LAST = 2;
+/** A pair put out is {i, j, c, s}; a heap record is {c | s << 16, j}. */
+const RECORD_BYTES = 16;
+const HEAP_RECORD_BYTES = 8;
 /** Filters the gathered area holds at first (512 KiB of 1024-bit filters); grows for bigger blocks. */
 const INITIAL_GATHER = 4096;
 /** Blocks with fewer right members are gathered in record order: a sort would cost more than it skips. */
@@ -45,20 +62,26 @@ const INSERTION_MAX = 48;
 class Workspace {
   readonly wasm: DiceExports;
   readonly segments: Scratch;
-  readonly staging: Scratch;
+  readonly records: Scratch;
+  readonly heap: Scratch;
   readonly need: Scratch;
   readonly filters: Scratch;
   readonly pops: Scratch;
+  readonly rec: Scratch;
+  readonly ids: Scratch;
   /** The `need` table last written to the memory, and where. */
   loadedNeed: { plan: ThresholdPlan; ptr: number } | undefined;
 
   constructor(readonly arena: WasmArena) {
     this.wasm = instantiateDice(arena.memory);
     this.segments = new Scratch(arena);
-    this.staging = new Scratch(arena);
+    this.records = new Scratch(arena);
+    this.heap = new Scratch(arena);
     this.need = new Scratch(arena);
     this.filters = new Scratch(arena);
     this.pops = new Scratch(arena);
+    this.rec = new Scratch(arena);
+    this.ids = new Scratch(arena);
   }
 }
 
@@ -87,42 +110,54 @@ export interface BlockScorerOptions {
    */
   readonly sortByPopcount: boolean;
   /**
-   * Keep only the k best pairs of each left row within each pass (best first). A row meets
-   * each pass in one block, so its pairs of a pass arrive together; the run's k best of a row
-   * are among its passes' k best, and the caller cuts the union to k.
+   * Keep only the k best pairs of each left row within each pass (in no particular order). A
+   * row meets each pass in one block, so its pairs of a pass arrive together; the run's k best
+   * of a row are among its passes' k best, and the caller cuts the union to k.
    */
   readonly topK?: number | undefined;
+  /**
+   * With top-k: merge each row's k best of each pass into this table (topKTable.ts) instead of
+   * appending them to the output; its k must be topK.
+   */
+  readonly table?: TopKTableSpec | undefined;
 }
 
 export class BlockScorer {
   private readonly ws: Workspace;
   private readonly plan: ThresholdPlan;
-  private readonly kernel: DiceFunction;
-  private readonly wordsPerFilter: number;
+  private readonly kernel: BlockFunction;
+  private readonly gatherFilters: GatherFunction;
+  /** k of top-k, 0 for every pair at or above the floor. */
+  private readonly k: number;
+  private readonly tableRecords: number;
+  private readonly tableState: number;
   private readonly sortBlocks: boolean;
-  /** Per gathered position: the right record, and (q-major) its block in each earlier pass. */
-  private rec: Uint32Array;
-  private ids: Int32Array;
+  /** Gathered positions the areas hold (filters, popcounts, records, earlier-pass block ids). */
   private cap: number;
+  /** Words of segment area: room for segmentsPerCall segments listing every earlier pass. */
+  private readonly segWords: number;
   /** Sort scratch: member offsets in popcount order, and counting-sort counters. */
   private order: Uint32Array;
   private readonly popStarts: Uint32Array;
-  /** The current pass's left members' block ids in earlier passes (−2 for none: never equal to a right −1). */
-  private readonly leftIds: Int32Array;
+  /** The current row's earlier blocks as {idsAddr, block} pairs, and how many. */
+  private readonly earlier: Int32Array;
+  private nq = 0;
 
-  // State of the kernel call being assembled.
+  // Views of the memory (made again by views()) and the state of the kernel call being assembled.
   private m32: Uint32Array;
+  private i32: Int32Array;
   private gPop: Uint16Array;
-  private seg: Int32Array;
+  private segW = 0;
   private nSeg = 0;
   private pending = 0;
+  /** Gathered positions in use; those below `placed` have their filters and popcounts copied. */
   private fill = 0;
+  private placed = 0;
   private pass = -1;
-  private prevLeft: Int32Array[] = [];
   private prevRight: Int32Array[] = [];
+  private prevLeft: Int32Array[] = [];
   private out: CandidateBuffer | undefined;
   private stats: ScoreCounts | undefined;
-  private readonly selector: TopKSelector | undefined;
 
   constructor(
     private readonly index: BlockIndex,
@@ -134,25 +169,30 @@ export class BlockScorer {
   ) {
     this.ws = workspaceFor(memory);
     this.plan = thresholdPlan(floor, left.bits);
-    this.kernel = this.ws.wasm.kernelFor(left.bits / 64);
-    this.wordsPerFilter = left.wordsPerFilter;
+    this.k = options.topK ?? 0;
+    if (options.table !== undefined && options.table.k !== this.k)
+      throw new CohortlinkError('CL_INTERNAL', `a top-${options.table.k} table for top-${this.k} scoring`);
+    this.tableRecords = options.table?.records ?? 0;
+    this.tableState = options.table?.state ?? 0;
+    this.kernel = this.ws.wasm.blockKernelFor(left.bits / 64, this.k > 0);
+    this.gatherFilters = this.ws.wasm.gatherFor(left.bits / 64);
     this.sortBlocks = options.sortByPopcount && !index.selfLink;
-    this.selector = options.topK === undefined ? undefined : new TopKSelector(options.topK);
     this.cap = 0;
-    this.rec = new Uint32Array(0);
-    this.ids = new Int32Array(0);
+    const earlierPasses = Math.max(0, index.passes.length - 1);
+    this.segWords = KERNEL_TUNING.segmentsPerCall * (SEGMENT_WORDS + 2 * earlierPasses);
+    this.earlier = new Int32Array(2 * Math.max(1, earlierPasses));
     this.order = new Uint32Array(INITIAL_GATHER);
     this.popStarts = new Uint32Array(left.bits + 2);
-    this.leftIds = new Int32Array(Math.max(1, index.passes.length));
     this.m32 = new Uint32Array(0);
+    this.i32 = new Int32Array(0);
     this.gPop = new Uint16Array(0);
-    this.seg = new Int32Array(0);
     this.reserveGather(INITIAL_GATHER);
   }
 
   /**
    * Appends the kept pairs of the units in [from, to) to `out` (in no particular order: the
-   * caller orders them by row) and adds the distinct candidate pairs and comparisons to `stats`.
+   * caller orders them by row; with top-k, each row's k best of each pass, or nothing when they
+   * go to the table) and adds the distinct candidate pairs and comparisons to `stats`.
    */
   scoreUnits(from: BlockCut, to: BlockCut, out: CandidateBuffer, stats: ScoreCounts): void {
     this.out = out;
@@ -160,6 +200,10 @@ export class BlockScorer {
     this.views();
     this.pass = -1;
     this.fill = 0;
+    this.placed = 0;
+    this.segW = 0;
+    this.nSeg = 0;
+    this.pending = 0;
     const { passes } = this.index;
     try {
       for (let p = from.pass; p < passes.length && p <= to.pass; p++) {
@@ -176,7 +220,6 @@ export class BlockScorer {
         }
       }
       this.flush();
-      this.selector?.finish(out);
     } finally {
       this.out = undefined;
       this.stats = undefined;
@@ -184,10 +227,10 @@ export class BlockScorer {
   }
 
   private startPass(p: number): void {
-    // One kernel call holds one pass's blocks: the drain's exactly-once test depends on the pass.
+    // One kernel call holds one pass's blocks: the gathered block ids are the pass's.
     this.flush();
-    if (this.out !== undefined) this.selector?.finish(this.out);
     this.fill = 0;
+    this.placed = 0;
     this.pass = p;
     const earlier = this.index.passes.slice(0, p);
     this.prevLeft = earlier.map((q) => q.leftBlock);
@@ -202,6 +245,7 @@ export class BlockScorer {
     if (this.fill + nRight > this.cap) {
       this.flush();
       this.fill = 0;
+      this.placed = 0;
       if (nRight > this.cap) this.reserveGather(nRight);
     }
     const base = this.fill;
@@ -209,7 +253,6 @@ export class BlockScorer {
     this.gather(pass.rightMembers, rStart, nRight, base, sorted);
     this.fill += nRight;
 
-    const p = this.pass;
     const stats = this.stats!;
     const { lo: loOf, hi: hiOf } = this.plan;
     const leftPop = this.left.popcounts;
@@ -217,131 +260,124 @@ export class BlockScorer {
     const lStart = pass.leftOffsets[b]!;
     const gPop = this.gPop;
     const end = base + nRight;
-    const leftIds = this.leftIds;
+    const prevLeft = this.prevLeft;
+    const earlier = this.earlier;
+    const idsPtr = this.ws.ids.ptr;
+    const perPass = this.cap * 4;
+    const pairsPerCall = KERNEL_TUNING.pairsPerCall;
     for (let m = m0; m < m1; m++) {
       const i = members[lStart + m]!;
-      const pa = leftPop[i]!;
-      const lo = loOf[pa]!;
-      const hi = hiOf[pa]!;
       // Under self-linking the area holds the block in record order and member m is position m.
       const first = selfLink ? base + m + 1 : base;
       if (first >= end) continue;
-      if (p === 0) stats.candidatePairs += end - first;
-      else {
-        let any = false;
-        for (let q = 0; q < p; q++) {
-          const lb = this.prevLeft[q]![i]!;
-          leftIds[q] = lb < 0 ? -2 : lb;
-          any ||= lb >= 0;
-        }
-        const span = lo <= hi ? hi - lo : -1;
-        if (any) this.countDistinct(first, end, lo, span, stats);
-        else {
-          // No earlier block: nothing here can have been put forward before.
-          stats.candidatePairs += end - first;
-          stats.comparisons += countInBound(gPop, first, end, lo, span);
-        }
+      let nq = 0;
+      for (let q = 0; q < prevLeft.length; q++) {
+        const lb = prevLeft[q]![i]!;
+        if (lb < 0) continue; // no earlier block: no right member can share it
+        earlier[2 * nq] = idsPtr + q * perPass;
+        earlier[2 * nq + 1] = lb;
+        nq++;
       }
-      if (lo > hi) continue; // no partner can reach the floor
+      this.nq = nq;
+      const pa = leftPop[i]!;
+      const lo = loOf[pa]!;
+      const hi = hiOf[pa]!;
+      if (lo > hi) {
+        // No partner can reach the floor: nothing to score, only the distinct pairs to count.
+        stats.candidatePairs += this.countFresh(first, end);
+        continue;
+      }
       let j = first;
       let jEnd = end;
       if (sorted) {
+        // The kernel counts the pairs it scans; those outside the window are counted here.
         j = firstPopAtLeast(gPop, first, end, lo);
         jEnd = firstPopAtLeast(gPop, j, end, hi + 1);
+        stats.candidatePairs += this.countFresh(first, j) + this.countFresh(jEnd, end);
       }
+      let flags = FIRST;
       const bound = lo | (hi << 16);
       while (j < jEnd) {
-        const take = Math.min(jEnd - j, KERNEL_TUNING.pairsPerCall - this.pending);
-        const s = this.nSeg * 4;
-        this.seg[s] = i;
-        this.seg[s + 1] = j;
-        this.seg[s + 2] = j + take;
-        this.seg[s + 3] = bound;
-        this.nSeg++;
+        const take = Math.min(jEnd - j, pairsPerCall - this.pending);
+        if (j + take === jEnd) flags |= LAST;
+        this.segment(i, j, j + take, bound, flags);
+        flags = 0;
         this.pending += take;
         j += take;
-        if (this.pending === KERNEL_TUNING.pairsPerCall || this.nSeg === KERNEL_TUNING.segmentsPerCall)
-          this.flush();
+        if (this.pending === pairsPerCall || this.nSeg === KERNEL_TUNING.segmentsPerCall) this.flush();
       }
     }
   }
 
-  /**
-   * Distinct pairs of one left member with gathered positions [first, end) that no earlier pass
-   * put forward, and of those the ones inside the popcount bound. Unrolled for 1–3 earlier
-   * passes (keyed blocking has a handful); any more take the loop.
-   */
-  private countDistinct(first: number, end: number, lo: number, span: number, stats: ScoreCounts): void {
-    const p = this.pass;
-    const ids = this.ids;
-    const cap = this.cap;
-    const gPop = this.gPop;
-    const l0 = this.leftIds[0]!;
-    let cand = 0;
-    let comp = 0;
-    if (p === 1) {
-      for (let x = first; x < end; x++)
-        if (ids[x] !== l0) {
-          cand++;
-          if ((gPop[x]! - lo) >>> 0 <= span) comp++;
-        }
-    } else if (p === 2) {
-      const l1 = this.leftIds[1]!;
-      for (let x = first; x < end; x++)
-        if (ids[x] !== l0 && ids[cap + x] !== l1) {
-          cand++;
-          if ((gPop[x]! - lo) >>> 0 <= span) comp++;
-        }
-    } else if (p === 3) {
-      const l1 = this.leftIds[1]!;
-      const l2 = this.leftIds[2]!;
-      const c2 = 2 * cap;
-      for (let x = first; x < end; x++)
-        if (ids[x] !== l0 && ids[cap + x] !== l1 && ids[c2 + x] !== l2) {
-          cand++;
-          if ((gPop[x]! - lo) >>> 0 <= span) comp++;
-        }
-    } else {
-      const leftIds = this.leftIds;
-      for (let x = first; x < end; x++) {
-        let q = 0;
-        while (q < p && ids[q * cap + x] !== leftIds[q]) q++;
-        if (q === p) {
-          cand++;
-          if ((gPop[x]! - lo) >>> 0 <= span) comp++;
-        }
-      }
+  /** Appends a segment of the current row (its earlier blocks from `earlier`) to the call. */
+  private segment(i: number, j: number, jEnd: number, bound: number, flags: number): void {
+    const seg = this.i32;
+    const nq = this.nq;
+    let w = (this.ws.segments.ptr >>> 2) + this.segW;
+    seg[w++] = i;
+    seg[w++] = j;
+    seg[w++] = jEnd;
+    seg[w++] = bound;
+    seg[w++] = flags | (nq << 8);
+    for (let x = 0; x < 2 * nq; x++) seg[w++] = this.earlier[x]!;
+    this.segW += SEGMENT_WORDS + 2 * nq;
+    this.nSeg++;
+  }
+
+  /** Gathered positions in [from, to) that no earlier pass put forward with the current row. */
+  private countFresh(from: number, to: number): number {
+    const nq = this.nq;
+    if (nq === 0 || from >= to) return Math.max(0, to - from);
+    const ids = this.i32;
+    const earlier = this.earlier;
+    let n = 0;
+    for (let x = from; x < to; x++) {
+      let q = 0;
+      while (q < nq && ids[(earlier[2 * q]! >>> 2) + x] !== earlier[2 * q + 1]) q++;
+      if (q === nq) n++;
     }
-    stats.candidatePairs += cand;
-    stats.comparisons += comp;
+    return n;
   }
 
   /**
-   * Copies the block's right members (filters, popcounts, records and earlier-pass block ids)
-   * to gathered positions [base, base + n), in popcount order when `sorted`.
+   * Puts the block's right members at gathered positions [base, base + n), in popcount order
+   * when `sorted`: their records and earlier-pass block ids now, their filters and popcounts by
+   * the WASM gather, for many blocks at once just before the kernel runs (a sorted block's
+   * right away: its popcounts are needed here).
    */
   private gather(members: Uint32Array, start: number, n: number, base: number, sorted: boolean): void {
-    const rightPop = this.right.popcounts;
     const order = sorted ? this.popcountOrder(members, start, n) : undefined;
     const m32 = this.m32;
-    const w = this.wordsPerFilter;
-    const src0 = this.right.byteOffset >>> 2;
-    let dst = (this.ws.filters.ptr >>> 2) + base * w;
-    const gPop = this.gPop;
-    const rec = this.rec;
-    const ids = this.ids;
+    const rec = (this.ws.rec.ptr >>> 2) + base;
+    if (order === undefined) for (let k = 0; k < n; k++) m32[rec + k] = members[start + k]!;
+    else for (let k = 0; k < n; k++) m32[rec + k] = members[start + order[k]!]!;
+    const ids = this.i32;
     const cap = this.cap;
     const prevRight = this.prevRight;
-    for (let k = 0; k < n; k++) {
-      const j = members[start + (order === undefined ? k : order[k]!)]!;
-      const src = src0 + j * w;
-      for (let x = 0; x < w; x++) m32[dst + x] = m32[src + x]!;
-      dst += w;
-      const pos = base + k;
-      gPop[pos] = rightPop[j]!;
-      rec[pos] = j;
-      for (let q = 0; q < prevRight.length; q++) ids[q * cap + pos] = prevRight[q]![j]!;
+    for (let q = 0; q < prevRight.length; q++) {
+      const blockOf = prevRight[q]!;
+      const at = (this.ws.ids.ptr >>> 2) + q * cap + base;
+      for (let k = 0; k < n; k++) ids[at + k] = blockOf[m32[rec + k]!]!;
     }
+    if (sorted) this.place(base + n);
+  }
+
+  /** Copies the filters and popcounts of gathered positions [placed, to). */
+  private place(to: number): void {
+    if (to <= this.placed) return;
+    const ws = this.ws;
+    const right = this.right;
+    this.gatherFilters(
+      ws.rec.ptr,
+      this.placed,
+      to,
+      right.byteOffset,
+      right.popcountsByteOffset,
+      ws.filters.ptr,
+      ws.pops.ptr,
+      right.bytesPerFilter,
+    );
+    this.placed = to;
   }
 
   /** Offsets 0..n−1 of members[start..start+n) in popcount order (stable). */
@@ -369,9 +405,10 @@ export class BlockScorer {
     return order;
   }
 
-  /** Runs the assembled kernel call and keeps its pairs that no earlier pass put forward. */
+  /** Runs the assembled kernel call, adds its counts and copies out the pairs it kept. */
   private flush(): void {
     if (this.nSeg === 0) return;
+    this.place(this.fill);
     const ws = this.ws;
     const left = this.left;
     const n = this.kernel(
@@ -379,68 +416,50 @@ export class BlockScorer {
       left.popcountsByteOffset,
       ws.filters.ptr,
       ws.pops.ptr,
+      ws.rec.ptr,
       ws.segments.ptr,
-      ws.segments.ptr + this.nSeg * SEGMENT_BYTES,
+      ws.segments.ptr + this.segW * 4,
       ws.need.ptr,
-      ws.staging.ptr,
+      ws.records.ptr,
+      ws.heap.ptr,
+      this.k,
+      this.tableRecords,
+      this.tableState,
       left.bytesPerFilter,
     );
-    // Pass 0 has no duplicates: the kernel's count of pairs inside the bound is the count.
-    if (this.pass === 0) this.stats!.comparisons += ws.wasm.compared.value;
+    this.stats!.candidatePairs += ws.wasm.candidates.value;
+    this.stats!.comparisons += ws.wasm.compared.value;
+    this.segW = 0;
     this.nSeg = 0;
     this.pending = 0;
     if (n > 0) this.drain(n);
   }
 
-  /**
-   * Scores the staged {i, position, common} triples and keeps the pairs no earlier pass put
-   * forward. With top-k (staged pairs come grouped by left row), a pair that cannot enter its
-   * row's k is dropped before the exactly-once lookups: at a low floor that is most of a long
-   * row's pairs, and a pair dropped here would be dropped either way.
-   */
+  /** Copies the kernel's {i, j, c, s} records out, scored with the same `dice` as the reference. */
   private drain(n: number): void {
     const out = this.out!;
-    const selector = this.selector;
-    if (selector === undefined) out.reserve(out.length + n);
+    out.reserve(out.length + n);
+    const { aIndex, bIndex, score } = out;
     const m32 = this.m32;
-    const st = this.ws.staging.ptr >>> 2;
-    const rec = this.rec;
-    const ids = this.ids;
-    const cap = this.cap;
-    const prevLeft = this.prevLeft;
-    const p = prevLeft.length;
-    const leftPop = this.left.popcounts;
-    const gPop = this.gPop;
-    for (let t = st; t < st + 3 * n; t += 3) {
-      const i = m32[t]!;
-      const pos = m32[t + 1]!;
-      const j = rec[pos]!;
-      const score = dice(m32[t + 2]!, leftPop[i]! + gPop[pos]!);
-      if (selector?.rejects(i, j, score)) continue;
-      let q = 0;
-      for (; q < p; q++) {
-        const lb = prevLeft[q]![i]!;
-        if (lb >= 0 && lb === ids[q * cap + pos]) break;
-      }
-      if (q < p) continue; // an earlier pass put this pair forward
-      if (selector !== undefined) selector.offer(i, j, score, out);
-      else {
-        out.aIndex[out.length] = i;
-        out.bIndex[out.length] = j;
-        out.score[out.length++] = score;
-      }
+    let at = out.length;
+    const r0 = this.ws.records.ptr >>> 2;
+    for (let t = r0; t < r0 + 4 * n; t += 4) {
+      aIndex[at] = m32[t]!;
+      bIndex[at] = m32[t + 1]!;
+      score[at++] = dice(m32[t + 2]!, m32[t + 3]!);
     }
+    out.length = at;
   }
 
-  /** Room for `n` gathered filters; the contents are dropped (callers flush first). */
+  /** Room for `n` gathered positions; the contents are dropped (callers flush first). */
   private reserveGather(n: number): void {
     const ws = this.ws;
     const cap = Math.max(n, this.cap);
     ws.filters.ensure(cap * this.left.bytesPerFilter);
     ws.pops.ensure(cap * 2);
+    ws.rec.ensure(cap * 4);
+    ws.ids.ensure(cap * 4 * Math.max(1, this.index.passes.length - 1));
     this.cap = cap;
-    this.rec = new Uint32Array(cap);
-    this.ids = new Int32Array(cap * Math.max(1, this.index.passes.length - 1));
     this.views();
   }
 
@@ -451,8 +470,11 @@ export class BlockScorer {
    */
   private views(): void {
     const ws = this.ws;
-    ws.segments.ensure(KERNEL_TUNING.segmentsPerCall * SEGMENT_BYTES);
-    ws.staging.ensure(KERNEL_TUNING.pairsPerCall * TRIPLE_BYTES);
+    ws.segments.ensure(this.segWords * 4);
+    // The kernel may write one record past the kept ones (*_all), and a row carried in from the
+    // previous call may put out k records beyond the call's pairs (*_topk).
+    ws.records.ensure((KERNEL_TUNING.pairsPerCall + this.k + 1) * RECORD_BYTES);
+    ws.heap.ensure(Math.max(1, this.k) * HEAP_RECORD_BYTES);
     const need = ws.need.ensure(this.plan.need.byteLength);
     const buffer = ws.arena.memory.buffer;
     if (ws.loadedNeed?.plan !== this.plan || ws.loadedNeed.ptr !== need) {
@@ -460,15 +482,7 @@ export class BlockScorer {
       ws.loadedNeed = { plan: this.plan, ptr: need };
     }
     this.m32 = new Uint32Array(buffer);
+    this.i32 = new Int32Array(buffer);
     this.gPop = new Uint16Array(buffer, ws.pops.ptr, this.cap);
-    this.seg = new Int32Array(buffer, ws.segments.ptr, KERNEL_TUNING.segmentsPerCall * 4);
   }
-}
-
-/** Positions in [first, end) whose popcount lies in [lo, lo + span] (span −1: none). */
-function countInBound(gPop: Uint16Array, first: number, end: number, lo: number, span: number): number {
-  if (span < 0) return 0;
-  let c = 0;
-  for (let x = first; x < end; x++) if ((gPop[x]! - lo) >>> 0 <= span) c++;
-  return c;
 }

@@ -2,11 +2,12 @@
  * The scoring stage: every pair blocking proposes, deduplicated over the passes, bounded by
  * popcount, scored with a Dice kernel and kept at Dice ≥ floor (optionally the top k per left
  * row). Tasks are runs of blocks (blockPlan.ts); each block's right members are gathered into
- * contiguous memory and scanned by the range kernel (blockScorer.ts); the tasks' pairs are put
- * in row order (and cut to the top k) at the end (rowOrder.ts). Tasks run on this thread or on
- * the shared pool; results are appended in task order as soon as every earlier task is in, so
- * the output does not depend on the number of threads and out-of-order results wait only
- * briefly.
+ * contiguous memory and scanned by the block kernel (blockScorer.ts). With top-k the kernel
+ * merges each row's k best into a table shared by the threads (topKTable.ts), read out in row
+ * order at the end; otherwise (or when no table fits) the tasks' pairs are put in row order
+ * (and cut to the top k) at the end (rowOrder.ts). Tasks run on this thread or on the shared
+ * pool; results are appended in task order as soon as every earlier task is in, so the output
+ * does not depend on the number of threads and out-of-order results wait only briefly.
  */
 import type { BlockIndex } from '../../blocking/types.js';
 import { CohortlinkError, ERROR_CODES, type ErrorCode } from '../../errors.js';
@@ -26,15 +27,18 @@ import {
   shareIndex,
   type TaskOutcome,
 } from './shared.js';
+import { acquireTopKTable, readTopKTable, topKTableBytes } from './topKTable.js';
 import { SCORE_DEFAULTS, type ScoreOptions, type ScoreResult } from './types.js';
 
 /**
- * Internal tuning, for tests and benchmarks: the number of tasks (default: from the work), and
- * whether to gather blocks in popcount order (default SCORE_DEFAULTS.sortByPopcount).
+ * Internal tuning, for tests and benchmarks: the number of tasks (default: from the work),
+ * whether to gather blocks in popcount order (default SCORE_DEFAULTS.sortByPopcount), and
+ * whether top-k may use a table (default: when it fits in SCORE_DEFAULTS.topKTableMaxBytes).
  */
 export interface ScoreTuning {
   readonly tasks?: number;
   readonly sortByPopcount?: boolean;
+  readonly topKTable?: boolean;
 }
 
 let runCounter = 0;
@@ -63,6 +67,12 @@ export async function scoreCandidates(
   const tasks = blockTasks(index, options.tasks);
   const sortByPopcount = options.sortByPopcount ?? SCORE_DEFAULTS.sortByPopcount;
   const placed = placeStores(left, right);
+  const table =
+    topK !== undefined &&
+    (options.topKTable ?? true) &&
+    topKTableBytes(index.leftCount, topK) <= SCORE_DEFAULTS.topKTableMaxBytes
+      ? acquireTopKTable(placed.memory, index.leftCount, topK)
+      : undefined;
   let out = new CandidateBuffer();
   const totals = { candidatePairs: 0, comparisons: 0, rowsDone: 0 };
   const report = (rows: number): void => {
@@ -78,6 +88,7 @@ export async function scoreCandidates(
     const scorer = new BlockScorer(index, placed.left, placed.right, placed.memory, floor, {
       sortByPopcount,
       topK,
+      table: table?.spec,
     });
     for (const { unit, rows } of tasks) {
       scorer.scoreUnits(unit.from, unit.to, out, totals);
@@ -96,6 +107,7 @@ export async function scoreCandidates(
       floor,
       topK,
       sortByPopcount,
+      table: table?.spec,
     };
     await runOnPool(run, tasks, workers, options.signal, (outcome, rows) => {
       append(out, outcome);
@@ -104,8 +116,11 @@ export async function scoreCandidates(
       report(rows);
     });
   }
-  // Pairs come block by block; the result is in row order (top-k: cut per row).
-  out = orderByRow(out, index.leftCount, topK);
+  if (table !== undefined) {
+    out = readTopKTable(placed.memory, table.spec);
+    // Only now: a failed or cancelled run's tasks may still be writing to it, so it is not reused.
+    table.release();
+  } else out = orderByRow(out, index.leftCount, topK); // pairs came block by block
   return {
     candidates: out,
     stats: { candidatePairs: totals.candidatePairs, comparisons: totals.comparisons, kept: out.length },

@@ -12,6 +12,7 @@ import { checkSameBits } from '../kernel/validate.js';
 import type { WasmMemory } from '../kernel/wasm/wasmApi.js';
 import { WasmArena } from '../kernel/wasmArena.js';
 import type { BlockCut } from './blockPlan.js';
+import type { TopKTableSpec } from './topKTable.js';
 
 /** Everything a worker needs to score any rows of one run; cheap to post (all shared). */
 export interface RunSpec {
@@ -25,6 +26,8 @@ export interface RunSpec {
   readonly topK: number | undefined;
   /** Gather big blocks' right members in popcount order. */
   readonly sortByPopcount: boolean;
+  /** With top-k: the table in `memory` the rows' k best are merged into (topKTable.ts). */
+  readonly table: TopKTableSpec | undefined;
 }
 
 /** A task: the block units from `from` up to `to` (see blockPlan.ts). */

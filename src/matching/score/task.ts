@@ -25,6 +25,7 @@ function scorerFor(run: RunSpec): BlockScorer {
     scorer = new BlockScorer(run.index, left, right, run.memory, run.floor, {
       sortByPopcount: run.sortByPopcount,
       topK: run.topK,
+      table: run.table,
     });
     if (runs.size >= RUNS_KEPT) runs.delete(runs.keys().next().value!);
   } else runs.delete(run.id); // re-inserted below: most recently used last
@@ -33,8 +34,8 @@ function scorerFor(run: RunSpec): BlockScorer {
 }
 
 /**
- * Scores one task. With top-k, each left row keeps only its k best per pass (see BlockScorer),
- * which bounds what a task sends back before the final merge.
+ * Scores one task. With top-k, each left row's k best of each pass go to the run's table, or
+ * when it has none come back (see BlockScorer), which bounds what a task sends back.
  */
 export function runScoreTask(task: ScoreTask): TaskOutcome {
   try {

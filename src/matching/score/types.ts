@@ -60,4 +60,10 @@ export const SCORE_DEFAULTS = {
    * floors 0.5 and 0.8 (in-process: 7.8 vs 8.1 CPU s, 4.0 vs 4.1 CPU s).
    */
   sortByPopcount: false,
+  /**
+   * Largest top-k table (k slots of 8 bytes per left row, in the shared WASM memory); past it
+   * the rows' k best of each pass come back from the tasks and are merged at the end. 1M rows
+   * at k = 8 take 68 MB.
+   */
+  topKTableMaxBytes: 256 * 2 ** 20,
 } as const;
