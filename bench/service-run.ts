@@ -129,12 +129,15 @@ async function main(): Promise<void> {
   // Second run, keys kept from the first; status hammered while it computes.
   const t1 = performance.now();
   const id = await startRun();
+  await loopDelay(base); // resets the server's event-loop histogram: the next read covers the load only
   const cannon = await autocannon(`${base}/runs/${id}`, headers.authorization);
+  const stall = await loopDelay(base);
   const second = await finish(id);
   const loaded = (performance.now() - t1) / 1000;
   console.log(
     `status under load (${args.connections} connections, ${args.seconds} s, run ${second.state} in ${loaded.toFixed(1)} s): ` +
-      `p50 ${cannon.p50} ms, p99 ${cannon.p99} ms, max ${cannon.max} ms, ${cannon.requests} requests, ${cannon.non2xx} non-2xx`,
+      `p50 ${cannon.p50} ms, p99 ${cannon.p99} ms, max ${cannon.max} ms, ${cannon.requests} requests, ${cannon.non2xx} non-2xx; ` +
+      `server event-loop delay meanwhile p99 ${stall.p99} ms, max ${stall.max} ms`,
   );
 
   const ratio = service / cli;
@@ -181,6 +184,16 @@ interface CannonResult {
   max: number;
   requests: number;
   non2xx: number;
+}
+
+/** The server's event-loop delay since its previous scrape of /metrics (milliseconds). */
+async function loopDelay(base: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const at = (q: string): number => {
+    const m = new RegExp(`^cohortlink_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text);
+    return m === null ? Number.NaN : Math.round(Number(m[1]) * 1000);
+  };
+  return { p99: at('0.99'), max: at('1') };
 }
 
 /** autocannon in its own process, so its load generation does not share the server's event loop. */

@@ -1,6 +1,9 @@
 import { Piscina } from 'piscina';
+import { lowerThisThread } from '../src/computePriority.js';
 import type { ScoreTask } from '../src/matching/score/shared.js';
 import { runScoreTask } from '../src/matching/score/task.js';
+
+lowerThisThread();
 
 /**
  * Piscina entry point for the scoring stage. A task is a run of blocks of one scoring run; the

@@ -1,7 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread } from '../src/computePriority.js';
 import { CohortlinkError } from '../src/errors.js';
 import { readEncodings } from '../src/matching/input/readEncodings.js';
 import type { ReadWorkerMessage } from '../src/matching/input/readInWorker.js';
+
+lowerThisThread();
 
 /**
  * Reads one encodings file on its own thread (a plain worker, one per file: reading two files

@@ -1,7 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { markComputeThreads } from '../src/computePriority.js';
 import { isCohortlinkError } from '../src/errors.js';
 import { buildReport, type ReportJob } from '../src/server/reports/reportJobs.js';
 import type { ReportThreadMessage } from '../src/server/reports/reportThread.js';
+
+markComputeThreads();
 
 /**
  * Builds one governance report on its own thread (one thread per build; builds are rare and

@@ -18,6 +18,7 @@ import type { Db } from '../store/db.js';
 import type { DataFiles } from '../store/files.js';
 import { type ServiceConfigInput, serviceConfigSchema } from './config.js';
 import { createContext, type RoutePlugin, type ServiceContext } from './context.js';
+import { EventLoopDelay } from './eventLoopMetrics.js';
 import { httpMetrics, MetricsRegistry } from './metrics.js';
 import { authenticate } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -71,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const config = serviceConfigSchema.parse(deps.config ?? {});
   const metrics = deps.metrics ?? new MetricsRegistry();
   const http = httpMetrics(metrics);
+  const loopDelay = new EventLoopDelay();
+  metrics.register('cohortlink_event_loop_delay_seconds', loopDelay);
   const ctx = createContext({ db: deps.db, files: deps.files, config, metrics, http });
 
   const app = Fastify({
@@ -84,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // request must not be cut at an arbitrary point: only idle connections time out.
     requestTimeout: 0,
   }).withTypeProvider<ZodTypeProvider>();
+  app.addHook('onClose', async () => loopDelay.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);

@@ -8,6 +8,7 @@
  * closed on shutdown.
  */
 import { parentPort } from 'node:worker_threads';
+import { markComputeThreads } from '../../computePriority.js';
 import { CohortlinkError, isCohortlinkError } from '../../errors.js';
 import { readKeyFile } from '../../matching/keys/keyFiles.js';
 import { type KeySource, type LinkProgress, runLink } from '../../matching/link/runLink.js';
@@ -16,6 +17,8 @@ import { writeLinkOutputs } from '../../matching/output/writeLinkOutputs.js';
 import { closeScorePool } from '../../matching/score/index.js';
 import { scorePoolStats } from '../../matching/score/pool.js';
 import type { FromLinkThread, LinkJob, ToLinkThread } from './protocol.js';
+
+markComputeThreads();
 
 /** Progress messages per run at most this often (ms), besides one at every stage change. */
 const PROGRESS_EVERY_MS = 100;
