@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../datasets/helpers.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { encodeUk, runCli, tempDir } from '../helpers/cli.js';
 
 let dir: string;
 let secretFile: string;
@@ -24,22 +24,7 @@ beforeAll(() => {
 
 /** `cohortlink encode --schema uk` of a generated CSV in the test folder. */
 function encode(csv: string, secret: string, output: string): void {
-  const r = runCli([
-    'encode',
-    '--schema',
-    'uk',
-    '--secret-file',
-    secret,
-    '--input',
-    join(dir, csv),
-    '--output',
-    join(dir, output),
-    '--max-rejects',
-    '1000',
-    '--workers',
-    '0',
-  ]);
-  expect(r.status, r.stderr).toBe(0);
+  encodeUk(join(dir, csv), join(dir, output), secret);
 }
 
 /** `cohortlink link` of an encodings file in the test folder to the spine, into `out`. */

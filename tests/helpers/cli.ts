@@ -37,3 +37,27 @@ export function runCli(args: readonly string[], opts: CliOptions = {}): CliResul
 export function tempDir(prefix = 'cohortlink-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/**
+ * Encodes a CSV with the built-in `uk` schema through the CLI, as a data holder would (one
+ * thread, so tests running side by side do not oversubscribe the machine). Throws with the
+ * program's stderr when it exits non-zero.
+ */
+export function encodeUk(input: string, output: string, secretFile: string, maxRejects = 1000): void {
+  const r = runCli([
+    'encode',
+    '--schema',
+    'uk',
+    '--secret-file',
+    secretFile,
+    '--input',
+    input,
+    '--output',
+    output,
+    '--max-rejects',
+    String(maxRejects),
+    '--workers',
+    '0',
+  ]);
+  if (r.status !== 0) throw new Error(`cohortlink encode ${input} exited ${r.status}: ${r.stderr}`);
+}

@@ -10,7 +10,7 @@ import {
 } from '../../src/reports/datasetQuality.js';
 import { renderDatasetQualityHtml } from '../../src/reports/datasetQualityHtml.js';
 import { readCsv } from '../datasets/helpers.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { encodeUk, runCli, tempDir } from '../helpers/cli.js';
 import { clks, header, randomFilters, refOf, summary, writeEncodings } from './encodingStatsFixture.js';
 
 let dir: string;
@@ -31,22 +31,7 @@ beforeAll(() => {
     `${csvFormatRows([cols, ...rows.map((r) => r.map((v, i) => (i === pc ? '' : v)))])}\n`,
   );
   for (const name of ['spine', 'hospital', 'registry', 'hospital_nopc']) {
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secret,
-      '--input',
-      join(dir, `${name}.csv`),
-      '--output',
-      join(dir, `${name}.ndjson`),
-      '--max-rejects',
-      '1000',
-      '--workers',
-      '0',
-    ]);
-    expect(r.status, r.stderr).toBe(0);
+    encodeUk(join(dir, `${name}.csv`), join(dir, `${name}.ndjson`), secret);
   }
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

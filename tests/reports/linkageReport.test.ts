@@ -5,7 +5,7 @@ import { parseFloorScores } from '../../src/reports/floorScores.js';
 import { renderLinkageReportHtml } from '../../src/reports/linkageHtml.js';
 import { buildLinkageReport, type LinkageReport } from '../../src/reports/linkageReport.js';
 import { readCsv } from '../datasets/helpers.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { encodeUk, runCli, tempDir } from '../helpers/cli.js';
 
 let dir: string;
 let out: string;
@@ -29,22 +29,7 @@ beforeAll(() => {
   const gen = runCli(['generate', '--people', '800', '--seed', '5', '--out', dir]);
   expect(gen.status, gen.stderr).toBe(0);
   for (const name of ['spine', 'hospital', 'registry']) {
-    const e = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      join(dir, 'secret.txt'),
-      '--input',
-      join(dir, `${name}.csv`),
-      '--output',
-      join(dir, `${name}.ndjson`),
-      '--max-rejects',
-      '1000',
-      '--workers',
-      '0',
-    ]);
-    expect(e.status, e.stderr).toBe(0);
+    encodeUk(join(dir, `${name}.csv`), join(dir, `${name}.ndjson`), join(dir, 'secret.txt'));
   }
   const l = runCli([
     'link',

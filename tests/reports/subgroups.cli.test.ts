@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LinkageReport } from '../../src/reports/linkageReport.js';
 import { readCsv } from '../datasets/helpers.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { encodeUk, runCli, tempDir } from '../helpers/cli.js';
 
 /**
  * Issue 6, "Done when": a generated dataset where one region's records were corrupted much more
@@ -60,22 +60,7 @@ beforeAll(() => {
   ]);
   expect(gen.status, gen.stderr).toBe(0);
   for (const name of ['spine', 'hospital']) {
-    const e = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      join(dir, 'secret.txt'),
-      '--input',
-      join(dir, `${name}.csv`),
-      '--output',
-      join(dir, `${name}.ndjson`),
-      '--max-rejects',
-      '100000',
-      '--workers',
-      '0',
-    ]);
-    expect(e.status, e.stderr).toBe(0);
+    encodeUk(join(dir, `${name}.csv`), join(dir, `${name}.ndjson`), join(dir, 'secret.txt'), 100000);
   }
   const l = runCli([
     'link',

@@ -11,7 +11,7 @@ import { createDisclosureKey } from '../../src/cohort/disclosure/index.js';
 import { cohortRoutePlugin } from '../../src/server/routes/cohort.js';
 import { runRoutePlugin } from '../../src/server/routes/runs.js';
 import { RunManager } from '../../src/server/runs/runManager.js';
-import { runCli } from '../helpers/cli.js';
+import { encodeUk } from '../helpers/cli.js';
 import { call, startTestService, type TestService, uploadId } from './helpers.js';
 import { type Encoded, encodeWorld, runsLayout } from './runs/fixture.js';
 
@@ -99,22 +99,7 @@ beforeAll(async () => {
   encoded = encodeWorld(2000, false);
   loadTruth(encoded.dir);
   optoutNdjson = join(encoded.dir, 'optout.ndjson');
-  const r = runCli([
-    'encode',
-    '--schema',
-    'uk',
-    '--secret-file',
-    join(encoded.dir, 'secret.txt'),
-    '--input',
-    join(encoded.dir, 'optout.csv'),
-    '--output',
-    optoutNdjson,
-    '--max-rejects',
-    '1000',
-    '--workers',
-    '0',
-  ]);
-  expect(r.status, r.stderr).toBe(0);
+  encodeUk(join(encoded.dir, 'optout.csv'), optoutNdjson, join(encoded.dir, 'secret.txt'));
   const key = createDisclosureKey('cohort test disclosure secret');
   // The run manager is made here so the test can await a run's end instead of polling.
   let made: RunManager | undefined;

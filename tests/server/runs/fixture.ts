@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import type { RunFileLayout } from '../../../src/server/runs/runFiles.js';
 import { type Db, openDatabase } from '../../../src/store/db.js';
 import { DataFiles } from '../../../src/store/files.js';
-import { runCli, tempDir } from '../../helpers/cli.js';
+import { encodeUk, runCli, tempDir } from '../../helpers/cli.js';
 
 export interface Encoded {
   readonly dir: string;
@@ -28,22 +28,7 @@ export function encodeWorld(people = 2000, otherSecret = true): Encoded {
   writeFileSync(other, 'a different secret\n');
   const encode = (csv: string, secretFile: string, out: string): string => {
     const output = join(dir, out);
-    const r = runCli([
-      'encode',
-      '--schema',
-      'uk',
-      '--secret-file',
-      secretFile,
-      '--input',
-      join(dir, csv),
-      '--output',
-      output,
-      '--max-rejects',
-      '1000',
-      '--workers',
-      '0',
-    ]);
-    expect(r.status, r.stderr).toBe(0);
+    encodeUk(join(dir, csv), output, secretFile);
     return output;
   };
   return {
