@@ -44,7 +44,7 @@
 // compared, so s = 0 (two empty filters, Dice 0) comes with |a| = 0, where every pair of the
 // row has c = 0: all products are 0 and every pair ties, as their Dice do.
 
-import { loopedCommon, unrolledCommon } from './commonWat.mjs';
+import { leftRow, loopedCommon, unrolledCommon } from './commonWat.mjs';
 
 const FIRST = 1;
 const LAST = 2;
@@ -317,16 +317,7 @@ const ROW_END = `(if (i32.and (local.get $flags) (i32.const ${LAST}))
 
 /** One kernel; `words` 0 means any length (a loop over rowBytes). */
 function blockKernel(name, words, topK) {
-  const stride = words > 0 ? `(i32.const ${words * 8})` : '(local.get $rowBytes)';
-  const aLocals =
-    words > 0 ? Array.from({ length: words }, (_, k) => `(local $a${k} i64)`).join(' ') : '(local $k i32)';
-  const loadA =
-    words > 0
-      ? Array.from(
-          { length: words },
-          (_, k) => `(local.set $a${k} (i64.load offset=${k * 8} (local.get $p)))`,
-        )
-      : [];
+  const { stride, aLocals, loadA } = leftRow(words);
   return `
   (func $${name} (export "${name}")
     (param $aPtr i32) (param $aPop i32) (param $bPtr i32) (param $bPop i32) (param $rec i32)

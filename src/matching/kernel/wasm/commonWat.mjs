@@ -44,3 +44,22 @@ export function loopedCommon() {
                 (local.set $k (i32.add (local.get $k) (i32.const 8)))
                 (br_if $word (i32.lt_u (local.get $k) (local.get $rowBytes))))`;
 }
+
+/**
+ * The left row's part of a kernel: its stride, its locals (one i64 per word when unrolled, a
+ * loop index otherwise) and the loads that keep it in locals; `words` 0 means any length.
+ */
+export function leftRow(words) {
+  return {
+    stride: words > 0 ? `(i32.const ${words * 8})` : '(local.get $rowBytes)',
+    aLocals:
+      words > 0 ? Array.from({ length: words }, (_, k) => `(local $a${k} i64)`).join(' ') : '(local $k i32)',
+    loadA:
+      words > 0
+        ? Array.from(
+            { length: words },
+            (_, k) => `(local.set $a${k} (i64.load offset=${k * 8} (local.get $p)))`,
+          )
+        : [],
+  };
+}

@@ -17,7 +17,7 @@
 // The module also holds the block-scoring kernels of blockWat.mjs (see there).
 
 import { BLOCK_GLOBALS, blockKernels } from './blockWat.mjs';
-import { loopedCommon, unrolledCommon } from './commonWat.mjs';
+import { leftRow, loopedCommon, unrolledCommon } from './commonWat.mjs';
 
 /** Filter lengths (in 64-bit words) that get an unrolled kernel: 512, 1024 and 2048 bits. */
 export const SPECIALISED_WORDS = [8, 16, 32];
@@ -39,16 +39,7 @@ ${funcs.join('\n')}
 
 /** One kernel; `words` 0 means any length (a loop over rowBytes). */
 function kernel(name, words) {
-  const stride = words > 0 ? `(i32.const ${words * 8})` : '(local.get $rowBytes)';
-  const aLocals =
-    words > 0 ? Array.from({ length: words }, (_, k) => `(local $a${k} i64)`).join(' ') : '(local $k i32)';
-  const loadA =
-    words > 0
-      ? Array.from(
-          { length: words },
-          (_, k) => `(local.set $a${k} (i64.load offset=${k * 8} (local.get $p)))`,
-        )
-      : [];
+  const { stride, aLocals, loadA } = leftRow(words);
   return `
   (func $${name} (export "${name}")
     (param $aPtr i32) (param $aPop i32) (param $bPtr i32) (param $bPop i32)
