@@ -9,7 +9,6 @@
 import { readFileSync } from 'node:fs';
 import { CohortlinkError } from '../errors.js';
 import { countAtLeast } from '../quality/sortedCounts.js';
-import { readFloorScores } from './floorScores.js';
 import { type Provenance, provenance } from './provenance.js';
 import { type ParsedRunSummary, parseRunSummary } from './runSummarySchema.js';
 import {
@@ -235,20 +234,6 @@ function unlinkedPerDataset(s: ParsedRunSummary): { dataset: string; records: nu
     if (p.right !== null && !out.has(p.right)) out.set(p.right, p.rightUnlinked);
   }
   return s.inputs.filter((d) => out.has(d.name)).map((d) => ({ dataset: d.name, records: out.get(d.name)! }));
-}
-
-/** Reads a summary file (and optionally a floor-links file) and builds the report. */
-export function linkageReportFromFiles(
-  summaryPath: string,
-  scoresPath?: string,
-  subgroups?: SubgroupSection,
-): LinkageReport {
-  return buildLinkageReport({
-    summary: readRunSummaryJson(summaryPath),
-    summarySource: summaryPath,
-    ...(scoresPath !== undefined ? { floorScores: readFloorScores(scoresPath) } : {}),
-    ...(subgroups !== undefined ? { subgroups } : {}),
-  });
 }
 
 /** The JSON of a run summary file, not yet validated (buildLinkageReport and parseRunSummary do that). */
