@@ -43,6 +43,13 @@ export const ERROR_CODES = {
     summary: 'The content type or content encoding is not accepted.',
   },
   CL_RATE_LIMITED: { exitCode: 3, httpStatus: 429, summary: 'Too many requests for this token.' },
+  // 403, not 429: a spent budget does not refill with time, so "retry later" would be wrong;
+  // governance raises it (docs/disclosure-control.md, "Query budget").
+  CL_BUDGET_EXHAUSTED: {
+    exitCode: 3,
+    httpStatus: 403,
+    summary: 'The organisation has used its feasibility query budget for this project.',
+  },
   CL_NOT_READY: { exitCode: 4, httpStatus: 503, summary: 'The service is not ready.' },
   CL_STORE_CORRUPT: {
     exitCode: 5,

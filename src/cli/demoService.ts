@@ -102,7 +102,22 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
     };
     const spine = await uploadAll('spine', spineHolder.token);
     const runs: { dataset: string; runId: string }[] = [];
+    let register: string | undefined;
     for (const [k, d] of o.datasets.entries()) {
+      if (d === 'optout') {
+        // The National Data Opt-out register: encodings only, marked as the project's register.
+        // It is not linked in a run of its own: the service applies it to every run's cohorts.
+        const reg = await client.upload(
+          `/projects/${project.id}/datasets?name=${d}&uploadId=demo-${d}-1`,
+          holders[k]!.token,
+          join(o.dir, `${d}.ndjson`),
+        );
+        await client.call('PUT', `/projects/${project.id}/datasets/${reg.id}/role`, holders[k]!.token, {
+          role: 'optout',
+        });
+        register = d;
+        continue;
+      }
       const ds = await uploadAll(d, holders[k]!.token);
       const run = await client.call<{ id: string }>(
         'POST',
@@ -132,6 +147,13 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
         await new Promise((res) => setTimeout(res, 250));
       }
     }
+    // Opt-outs applied: the example feasibility question on the first run, as a researcher sees it.
+    const optedOut =
+      runs[0] === undefined
+        ? undefined
+        : await client.call<{
+            excluded: { optedOut: { display: string }; byExclusionMatch: { display: string } };
+          }>('POST', `/runs/${runs[0].runId}/feasibility`, researcher.token, JSON.parse(FEASIBILITY_EXAMPLE));
     const tokensFile = join(o.dir, 'service-tokens.json');
     writeFileSync(
       tokensFile,
@@ -143,6 +165,11 @@ export async function serveDemo(o: DemoServiceOptions): Promise<RunningService> 
       [
         `linkage service ready on ${service.address} (API docs: ${service.address}/docs); database ${dbPath}`,
         `project ${project.id}: spine and ${o.datasets.join(', ')} uploaded by their own organisations and linked (${runs.length} runs)`,
+        ...(optedOut !== undefined
+          ? [
+              `opt-outs applied to every cohort output: for the example question on ${runs[0]!.dataset}'s run, the ${register ?? 'no'} register excluded ${optedOut.excluded.optedOut.display} people (${optedOut.excluded.byExclusionMatch.display} of them, or deaths, only by conservative exclusion matching; counts disclosure-controlled)`,
+            ]
+          : []),
         `reviewer web UI: ${service.address}/ui/ (sign in with the reviewer token from ${tokensFile}: runs, reports, data quality, privacy risk, audit trail)`,
         `tokens (one per organisation and role) are in ${tokensFile}; for example:`,
         `  T=$(node -e "console.log(require('${resolve(tokensFile)}').organisations.find(o=>o.role==='reviewer').token)")`,

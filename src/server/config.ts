@@ -29,6 +29,19 @@ export const serviceConfigSchema = z.object({
    */
   rateLimitMax: z.number().int().min(0).default(600),
   rateLimitWindowMs: z.number().int().positive().default(60_000),
+  /**
+   * Records every dataset of a run must hold (count). A run over a handful of records turns the
+   * run listing into a membership oracle ("is this person in that register?": links 1 or 0), so
+   * `POST /projects/:id/runs` refuses smaller datasets. Lowered only by tests that run tiny data.
+   */
+  minRunRecords: z.number().int().min(1).default(100),
+  /**
+   * Feasibility queries each organisation may ask per project (all runs together) unless an
+   * admin sets its own budget: 20 is the largest at which the strongest tracker measured still
+   * leaves ≥ 2 values of a small count plausible in ≥ 95 % of attempts (docs/disclosure-control.md).
+   * Raised only by tests that ask many questions.
+   */
+  feasibilityQueryBudget: z.number().int().min(0).default(20),
 });
 
 export type ServiceConfig = z.output<typeof serviceConfigSchema>;

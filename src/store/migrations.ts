@@ -150,6 +150,79 @@ CREATE TABLE invitation_list (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'cohort governance: contact priority, opt-out attestation, run snapshots, list reads',
+    sql: `
+-- Per project (issue 11): the order in which contactable datasets invite a person (dataset ids,
+-- JSON array), and an admin's audited statement that opt-outs are applied upstream (the only way
+-- a project without an opt-out register gets cohort output).
+CREATE TABLE project_cohort (
+  project_id TEXT PRIMARY KEY REFERENCES project(id),
+  contact_priority_json TEXT NOT NULL DEFAULT '[]',
+  optouts_upstream INTEGER NOT NULL DEFAULT 0 CHECK (optouts_upstream IN (0, 1)),
+  updated_at TEXT NOT NULL
+);
+-- What was in force when a run was submitted: every project dataset's role, the contact
+-- priority and the attestation. Cohort outputs of the run read these, never today's roles, so
+-- nobody can change the meaning of a past run. (Opt-out registers added later still apply:
+-- exclusion only ever grows.)
+CREATE TABLE run_cohort (
+  run_id TEXT PRIMARY KEY REFERENCES run(id),
+  contact_priority_json TEXT NOT NULL,
+  optouts_upstream INTEGER NOT NULL CHECK (optouts_upstream IN (0, 1))
+);
+CREATE TABLE run_cohort_role (
+  run_id TEXT NOT NULL REFERENCES run(id),
+  dataset_id TEXT NOT NULL REFERENCES dataset(id),
+  role TEXT NOT NULL CHECK (role IN ('spine','records','optout')),
+  contactable INTEGER NOT NULL CHECK (contactable IN (0, 1)),
+  PRIMARY KEY (run_id, dataset_id)
+);
+-- When the provider first downloaded its list (NULL = pending).
+ALTER TABLE invitation_list ADD COLUMN first_read_at TEXT;
+`,
+  },
+  {
+    // Appended after the lead's version 3 (cohort governance); the two were written in parallel.
+    version: 4,
+    name: 'feasibility query ledger and per-requester query budgets',
+    sql: `
+-- Every feasibility query answered for a requesting organisation (docs/disclosure-control.md,
+-- "Overlap control" and "Query budget"). The packed person sets (raw-deflated little-endian
+-- bit words) let overlap control compare a new answer's cells with every earlier one across
+-- restarts; with cells_json (each cell's true count and what was shown) they are as sensitive
+-- as the data and never leave the service. History order is rowid (insertion) order.
+CREATE TABLE cohort_query (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES project(id),
+  run_id TEXT NOT NULL REFERENCES run(id),
+  organisation_id TEXT NOT NULL REFERENCES organisation(id),
+  at TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('answered','refused')),
+  index_date TEXT,
+  people INTEGER,
+  eligible BLOB,
+  excluded BLOB,
+  cells_json TEXT,
+  -- A refused query spends budget but keeps no sets; an answered one keeps everything.
+  CHECK (kind = 'refused' OR (index_date IS NOT NULL AND people IS NOT NULL AND eligible IS NOT NULL
+    AND excluded IS NOT NULL AND cells_json IS NOT NULL))
+);
+CREATE INDEX cohort_query_requester ON cohort_query(project_id, organisation_id);
+CREATE INDEX cohort_query_run ON cohort_query(run_id, organisation_id);
+-- Governance overrides per requesting organisation and project: queries NULL = the service's
+-- default budget; run_id NULL = feasibility bound to the first run the organisation queried.
+CREATE TABLE query_budget (
+  project_id TEXT NOT NULL REFERENCES project(id),
+  organisation_id TEXT NOT NULL REFERENCES organisation(id),
+  queries INTEGER CHECK (queries IS NULL OR queries >= 0),
+  run_id TEXT REFERENCES run(id),
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (project_id, organisation_id)
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -57,6 +57,10 @@ describe('cohortlink demo --serve', () => {
     ).json();
     expect((await fetch(`${url}/ui/`)).status).toBe(200);
     expect(out).toContain(`${url}/ui/`);
+    // The opt-out register is uploaded, marked, and applied; the demo says how many it excluded.
+    expect(out).toMatch(
+      /opt-outs applied to every cohort output: .* the optout register excluded (\d+|<8) people/,
+    );
     // The CLI half wrote every governance report as a self-contained page: one linkage report
     // per run, with subgroup link rates; one data-quality report per dataset; the privacy report.
     const reports = join(dir, 'reports');
@@ -64,7 +68,9 @@ describe('cohortlink demo --serve', () => {
     expect(names).toEqual(
       [
         ...tokens.runs.map((r: { dataset: string }) => `${r.dataset}-linkage`),
-        ...['spine', ...tokens.runs.map((r: { dataset: string }) => r.dataset)].map((d) => `${d}-quality`),
+        ...['spine', 'optout', ...tokens.runs.map((r: { dataset: string }) => r.dataset)].map(
+          (d) => `${d}-quality`,
+        ),
         'privacy',
       ]
         .flatMap((n) => [`${n}.html`, `${n}.json`])

@@ -350,6 +350,9 @@ describe('report routes', () => {
       });
       expect(run.counts.links).toBeGreaterThan(1000);
       expect(run.counts.people).toBeGreaterThan(1000);
+      // Exact for the reviewer; the hospital supplied only half of the run and the researcher none.
+      expect(run.counts.disclosure).toBe(org === 'Regulator' ? 'exact' : 'controlled');
+      if (org !== 'Regulator') expect(run.counts.links % 10).toBe(0);
       expect(Object.keys(run).sort()).toEqual(
         ['counts', 'createdAt', 'datasets', 'finishedAt', 'id', 'mode', 'startedAt', 'state'].sort(),
       );

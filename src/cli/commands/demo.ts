@@ -44,7 +44,12 @@ export function registerDemo(program: Command): void {
         `generated ${gen.files.map((f) => `${f.name} (${f.rows.toLocaleString('en-GB')} rows)`).join(', ')} in ${o.dir}\n`,
       );
       const encoded: string[] = [];
-      for (const f of gen.files.filter((x) => x.name !== 'truth' && x.file.endsWith('.csv'))) {
+      // The data holders' datasets, and the National Data Opt-out register (written beside them).
+      const toEncode = [
+        ...gen.files.filter((x) => x.name !== 'truth' && x.file.endsWith('.csv')),
+        ...gen.attributeFiles.filter((x) => x.name === 'optout'),
+      ];
+      for (const f of toEncode) {
         const output = join(o.dir, `${f.name}.ndjson`);
         const bar = progressBar(`encoding ${f.name}`, 1, 'rows');
         const r = await encodeFile({
@@ -124,9 +129,7 @@ export function registerDemo(program: Command): void {
         const service = await serveDemo({
           dir: o.dir,
           port: o.port,
-          datasets: gen.files
-            .filter((x) => x.file.endsWith('.csv') && !['truth', 'spine'].includes(x.name))
-            .map((x) => x.name),
+          datasets: toEncode.filter((x) => x.name !== 'spine').map((x) => x.name),
         });
         await new Promise<void>((resolve) => {
           const stop = (): void => {

@@ -6,6 +6,8 @@ import { CohortlinkError } from '../../errors.js';
 import { keyFileSource } from '../../matching/keys/keyFiles.js';
 import { BLOCKING_MODES, LINK_MODES, type LinkOptionsInput } from '../../matching/link/options.js';
 import {
+  inputName,
+  type LinkInput,
   type LinkProgress,
   type LinkRunResult,
   type LinkStage,
@@ -21,6 +23,7 @@ interface LinkFlags {
   right?: string;
   input: string[];
   names?: string;
+  repeats?: string;
   output: string;
   keysDir?: string;
   summary?: string;
@@ -58,6 +61,10 @@ export function registerLink(program: Command): void {
       [],
     )
     .option('--names <a,b,...>', 'dataset names for keys and reports (default: file names without .ndjson)')
+    .option(
+      '--repeats <a,b,...>',
+      'datasets (by name) that may hold several records of one person, e.g. hospital episodes: multi puts them under one key; many-to-one allows it on the left only; one-to-one refuses it',
+    )
     .requiredOption('--output <file>', 'links CSV to write: left_ref,right_ref,score')
     .option(
       '--keys-dir <dir>',
@@ -119,7 +126,7 @@ export function registerLink(program: Command): void {
 }
 
 export interface LinkExecution {
-  readonly inputs: readonly { path: string; name?: string }[];
+  readonly inputs: readonly LinkInput[];
   readonly options: LinkOptionsInput;
   readonly output: string;
   readonly keysDir: string;
@@ -191,7 +198,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function gatherInputs(o: LinkFlags): { path: string; name?: string }[] {
+function gatherInputs(o: LinkFlags): LinkInput[] {
   const paths = [
     ...(o.left !== undefined ? [o.left] : []),
     ...(o.right !== undefined ? [o.right] : []),
@@ -202,7 +209,18 @@ function gatherInputs(o: LinkFlags): { path: string; name?: string }[] {
   const names = o.names?.split(',').map((s) => s.trim());
   if (names !== undefined && names.length !== paths.length)
     throw new CohortlinkError('CL_USAGE', `--names has ${names.length} names for ${paths.length} inputs`);
-  return paths.map((path, k) => ({ path, ...(names !== undefined ? { name: names[k]! } : {}) }));
+  const inputs = paths.map((path, k) => ({ path, ...(names !== undefined ? { name: names[k]! } : {}) }));
+  if (o.repeats === undefined) return inputs;
+  // --repeats names datasets as they end up named (--names, else the file names).
+  const all = inputs.map(inputName);
+  const repeats = new Set(o.repeats.split(',').map((s) => s.trim()));
+  const unknown = [...repeats].filter((n) => !all.includes(n));
+  if (unknown.length > 0)
+    throw new CohortlinkError(
+      'CL_USAGE',
+      `--repeats names ${unknown.map((n) => `'${n.slice(0, 64)}'`).join(', ')}, not among the datasets (${all.join(', ')})`,
+    );
+  return inputs.map((input, k) => (repeats.has(all[k]!) ? { ...input, repeats: true } : input));
 }
 
 function parseUnit(v: string, flag: string): number {

@@ -3,9 +3,11 @@ import { CohortlinkError, issuesFromZod } from '../../errors.js';
 
 /**
  * The disclosure-control policy. Defaults follow NHS practice for published counts: 1–7
- * suppressed, everything else on a multiple of 5. Zero is published by default because an
- * empty cell says only "nobody", and feasibility users need to see it; set `zero: 'suppress'`
- * for stricter governance. See docs/disclosure-control.md for the rule and why it holds.
+ * suppressed, everything else on a multiple of 5. Zero is suppressed like 1–7 by default: an
+ * exact 0 is a definite fact ("none of these two known people has condition X"), and a reader
+ * who can tell 0 from 1–7 can tell whether one person is in a cell. `zero: 'publish'` remains
+ * for data where that does not matter. See docs/disclosure-control.md for the rule and why it
+ * holds.
  */
 export const DisclosurePolicySchema = z
   .object({
@@ -13,7 +15,7 @@ export const DisclosurePolicySchema = z
     suppressBelow: z.number().int().min(1).max(1000).default(8),
     /** Published counts are multiples of this. */
     roundTo: z.number().int().min(1).max(1000).default(5),
-    zero: z.enum(['publish', 'suppress']).default('publish'),
+    zero: z.enum(['publish', 'suppress']).default('suppress'),
     /**
      * 'keyed': each cell goes to one of the two multiples either side of it, chosen by a keyed
      * hash (the protection against differencing and boundary probing depends on this).

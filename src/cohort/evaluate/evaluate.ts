@@ -14,6 +14,8 @@ export interface CohortSelection {
   /** 1 = meets the criteria and is neither deceased nor opted out. */
   readonly eligible: Uint8Array;
   readonly eligibleCount: number;
+  /** 1 = met the criteria, before exclusions. */
+  readonly matched: Uint8Array;
   /** Met the criteria before exclusions. */
   readonly matchedCount: number;
   /** Raw counts of people who met the criteria but were excluded, per reason. A person both
@@ -45,6 +47,7 @@ export function evaluateCohortPlan(plan: CohortPlan): CohortSelection {
   return {
     eligible,
     eligibleCount,
+    matched,
     matchedCount,
     excluded: { deceased: excludedDeceased, optedOut: excludedOptedOut },
   };

@@ -19,6 +19,7 @@ import { assignLinkageKeys, type KeyAssignmentStats } from '../keys/assignKeys.j
 import { scoreCandidates } from '../score/index.js';
 import { dedup, manyToOne, multiParty, oneToOne } from '../solve/index.js';
 import type { CandidateArrays, ClusterStats, Links } from '../solve/types.js';
+import type { ThresholdModel } from '../threshold/index.js';
 import { checkCompatible } from './checkCompatible.js';
 import { clustersFromLinks, clustersFromManyToOne } from './clusters.js';
 import { type LinkOptions, type LinkOptionsInput, linkOptionsSchema } from './options.js';
@@ -43,6 +44,19 @@ export interface LinkProgress {
 export interface LinkInput {
   readonly name?: string;
   readonly path: string;
+  /**
+   * Whether several records of this dataset may belong to one person (a hospital's episodes).
+   * Default false: at most one record per person, and results are as before. Per mode:
+   *   - multi: its records may share a cluster, so every record of a person gets the person's
+   *     key (records of one dataset are never compared with each other: they join through the
+   *     other datasets' records, by the usual anti-chaining rule);
+   *   - many-to-one: the left dataset always may (many left records share a spine record), so
+   *     true changes nothing there; the spine (right) may not — it is one record per person;
+   *   - one-to-one assumes one record per person on each side and cannot honour it: true is
+   *     refused (CL_USAGE) rather than splitting a person's records silently;
+   *   - dedup: finding a dataset's repeated records is what dedup does; accepted, no effect.
+   */
+  readonly repeats?: boolean;
 }
 
 export interface KeySource {
@@ -80,6 +94,11 @@ export interface LinkRunResult {
   readonly datasets: readonly EncodedDataset[];
   readonly pairs: readonly PairResult[];
   readonly threshold: ThresholdDecision;
+  /**
+   * The fitted score model behind the threshold, for callers that need estimates at other
+   * thresholds (the cohort's exclusion matching picks the one whose estimated recall is 0.999).
+   */
+  readonly thresholdModel: ThresholdModel;
   /** Per dataset, per record: the cluster (person) it belongs to. */
   readonly clusterOf: readonly Int32Array[];
   readonly clusterCount: number;
@@ -99,7 +118,7 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
       'CL_USAGE',
       `mode ${options.mode} links ${expected[0] === expected[1] ? expected[0] : `${expected[0]} or more`} encodings files, got ${inputs.length}`,
     );
-  const names = inputs.map((i) => i.name ?? basename(i.path).replace(/\.ndjson$/i, ''));
+  const names = inputs.map(inputName);
   // Names become file names (<name>.keys.csv) and report labels: plain characters only.
   const badName = names.find((n) => !DATASET_NAME.test(n) || n === '.' || n === '..');
   if (badName !== undefined)
@@ -112,6 +131,8 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
       'CL_USAGE',
       `dataset names must differ: ${names.join(', ')} (name them explicitly)`,
     );
+  const repeats = inputs.map((i) => i.repeats === true);
+  checkRepeats(options.mode, names, repeats);
 
   const timings: Record<LinkStage, number> = { load: 0, block: 0, score: 0, solve: 0, keys: 0 };
   const timed = async <T>(stage: LinkStage, f: () => T | Promise<T>): Promise<T> => {
@@ -213,7 +234,7 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
   }
 
   checkAbort();
-  const solved = await timed('solve', () => solve(options, datasets, scored, candidateSets));
+  const solved = await timed('solve', () => solve(options, datasets, scored, candidateSets, repeats));
   checkAbort();
   const keys = await timed('keys', () => {
     const existing = datasets.map((d) => request.keySource?.existingKeys(d.name, d.refs) ?? []);
@@ -225,6 +246,7 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
     datasets,
     pairs: solved.pairs,
     threshold: solved.threshold,
+    thresholdModel: solved.thresholdModel,
     clusterOf: solved.clusterOf,
     clusterCount: solved.clusterCount,
     clusterStats: solved.clusterStats,
@@ -232,6 +254,36 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
     keyStats: keys.stats,
     timings,
   };
+}
+
+/** A dataset's name: as given, or its file's name without `.ndjson`. */
+export function inputName(input: Pick<LinkInput, 'name' | 'path'>): string {
+  return input.name ?? basename(input.path).replace(/\.ndjson$/i, '');
+}
+
+/**
+ * Repeats (several records of one person in a dataset) where the mode cannot put them together:
+ * refused, since splitting them would give one person several keys (and so let a second record
+ * escape an opt-out or a death flag held against the first).
+ */
+function checkRepeats(
+  mode: LinkOptions['mode'],
+  names: readonly string[],
+  repeats: readonly boolean[],
+): void {
+  const bad =
+    mode === 'one-to-one'
+      ? repeats.flatMap((r, k) => (r ? [names[k]!] : []))
+      : mode === 'many-to-one' && repeats[1] === true
+        ? [names[1]!]
+        : [];
+  if (bad.length === 0) return;
+  throw new CohortlinkError(
+    'CL_USAGE',
+    mode === 'one-to-one'
+      ? `one-to-one linkage assumes one record per person on each side, but ${bad.join(' and ')} may hold several records of one person (repeats): link it in many-to-one mode as the left dataset, or in multi mode`
+      : `many-to-one linkage assumes one record per person in the spine (right), but ${bad[0]} may hold several records of one person (repeats): make it the left dataset, or link in multi mode`,
+  );
 }
 
 function fileSize(path: string): number {
@@ -257,6 +309,7 @@ type Scored = Omit<PairResult, 'links' | 'linksAtFloor' | 'conflicts'>;
 interface Solved {
   readonly pairs: PairResult[];
   readonly threshold: ThresholdDecision;
+  readonly thresholdModel: ThresholdModel;
   readonly clusterOf: Int32Array[];
   readonly clusterCount: number;
   readonly clusterStats: ClusterStats | null;
@@ -267,8 +320,9 @@ function solve(
   datasets: readonly EncodedDataset[],
   scored: readonly Scored[],
   candidateSets: readonly CandidateArrays[],
+  repeats: readonly boolean[],
 ): Solved {
-  const s = solveLinks(options, datasets, scored, candidateSets);
+  const s = solveLinks(options, datasets, scored, candidateSets, repeats);
   // Conflicts say whether a record was linked through the clusters, so they come last.
   if (options.mode === 'dedup') return s;
   return {
@@ -291,6 +345,7 @@ function solveLinks(
   datasets: readonly EncodedDataset[],
   scored: readonly Scored[],
   candidateSets: readonly CandidateArrays[],
+  repeats: readonly boolean[],
 ): Solved {
   // Greedy links at the floor: the links at any threshold t ≥ floor are exactly those scoring
   // ≥ t. The threshold model is fitted on the very links it cuts (in many-to-one mode records
@@ -306,7 +361,7 @@ function solveLinks(
       ? manyToOne(candidateSets[k]!, bipartite[k]!)
       : oneToOne(candidateSets[k]!, bipartite[k]!),
   );
-  const { fullModel: _model, ...threshold } = decideThreshold(
+  const { fullModel, ...threshold } = decideThreshold(
     scored.map((s, k) => ({
       candidates: candidateSets[k]!,
       links: atFloor[k]!,
@@ -330,7 +385,7 @@ function solveLinks(
       datasets[0]!.store.count,
       datasets[1]!.store.count,
     );
-    return { pairs, threshold, clusterOf, clusterCount, clusterStats: null };
+    return { pairs, threshold, thresholdModel: fullModel, clusterOf, clusterCount, clusterStats: null };
   }
   if (options.mode === 'many-to-one') {
     const { clusterOf, clusterCount } = clustersFromManyToOne(
@@ -338,13 +393,14 @@ function solveLinks(
       datasets[0]!.store.count,
       datasets[1]!.store.count,
     );
-    return { pairs, threshold, clusterOf, clusterCount, clusterStats: null };
+    return { pairs, threshold, thresholdModel: fullModel, clusterOf, clusterCount, clusterStats: null };
   }
   if (options.mode === 'dedup') {
     const r = dedup(candidateSets[0]!, { count: datasets[0]!.store.count, threshold: threshold.threshold });
     return {
       pairs,
       threshold,
+      thresholdModel: fullModel,
       clusterOf: [r.clusterId],
       clusterCount: r.stats.clusters,
       clusterStats: r.stats,
@@ -353,9 +409,17 @@ function solveLinks(
   const r = multiParty(
     scored.map((s, k) => ({ datasetA: s.left, datasetB: s.right, candidates: candidateSets[k]! })),
     datasets.map((d) => d.store.count),
-    { threshold: threshold.threshold },
+    // Without any repeats the option is left out: the solve is exactly that of earlier versions.
+    { threshold: threshold.threshold, ...(repeats.includes(true) ? { repeats } : {}) },
   );
-  return { pairs, threshold, clusterOf: r.clusterIds, clusterCount: r.stats.clusters, clusterStats: r.stats };
+  return {
+    pairs,
+    threshold,
+    thresholdModel: fullModel,
+    clusterOf: r.clusterIds,
+    clusterCount: r.stats.clusters,
+    clusterStats: r.stats,
+  };
 }
 
 /** The links of a greedy solution scoring at least t (the solution at threshold t). */

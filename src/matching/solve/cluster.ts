@@ -4,7 +4,9 @@
  * Candidates at or above the threshold are taken in solver order (score descending, then lower
  * a, then lower b). A candidate whose records are already in one cluster is skipped. Otherwise
  * the two clusters X and Y merge only if
- *   1. (multi-party) they hold no two records of the same dataset, and
+ *   1. (multi-party) they hold no two records of the same dataset, unless that dataset has
+ *      repeats (several records may be one person's: they are never compared with each other,
+ *      so they come together only through records of other datasets), and
  *   2. (anti-chaining) links(X, Y) >= minLinkFraction × pairs(X, Y), where links counts the
  *      candidate pairs at or above the threshold between X and Y (of any score, not only those
  *      seen so far) and pairs counts the record pairs between them that were compared at all
@@ -28,8 +30,16 @@ export interface DatasetLayout {
   readonly datasets: number;
   /** compared[d·datasets + e] = 1 when datasets d and e have a candidate set (symmetric). */
   readonly compared: Uint8Array;
-  /** Whether every pair of distinct datasets has a candidate set (pairs(X, Y) = |X|·|Y|). */
+  /**
+   * Whether pairs(X, Y) = |X|·|Y|: every pair of distinct datasets has a candidate set and no
+   * dataset has repeats (two records of a dataset with repeats are a pair never compared).
+   */
   readonly allCompared: boolean;
+  /**
+   * repeats[d] = 1 when several records of dataset d may be one person's: clusters may then
+   * hold any number of them. Absent: no dataset has repeats.
+   */
+  readonly repeats?: Uint8Array;
 }
 
 export interface ClusterResult {
@@ -242,10 +252,12 @@ function comparedPairs(x: number, y: number, next: Int32Array, layout: DatasetLa
   return pairs;
 }
 
+/** One bit per dataset without repeats that each record's cluster holds a record of. */
 function datasetMasks(layout: DatasetLayout, words: number): Uint32Array {
   const masks = new Uint32Array(layout.datasetOf.length * words);
+  const { repeats } = layout;
   layout.datasetOf.forEach((d, r) => {
-    masks[r * words + (d >>> 5)] = 1 << (d & 31);
+    if (repeats?.[d] !== 1) masks[r * words + (d >>> 5)] = 1 << (d & 31);
   });
   return masks;
 }

@@ -1,13 +1,15 @@
 /**
  * Multi-party linkage: several datasets clustered at once from the candidate sets between pairs
  * of them. A person has at most one record per dataset, so no cluster holds two records of one
- * dataset; otherwise the rule is dedup's (cluster.ts), with pairs(X, Y) counting only record
- * pairs whose datasets were compared.
+ * dataset — except datasets marked with `repeats` (a hospital's episodes), whose records may
+ * share a person and go into one cluster. Otherwise the rule is dedup's (cluster.ts), with
+ * pairs(X, Y) counting only record pairs whose datasets were compared: records of one dataset
+ * never are, so two records of a dataset with repeats join only through other datasets' records.
  */
 import { CohortlinkError } from '../../errors.js';
 import { type DatasetLayout, greedyCluster } from './cluster.js';
 import { orderCandidates } from './order.js';
-import { type CandidateSet, type ClusterOptions, type MultiPartyResult, SOLVE_DEFAULTS } from './types.js';
+import { type CandidateSet, type MultiPartyOptions, type MultiPartyResult, SOLVE_DEFAULTS } from './types.js';
 import { MAX_SOLVE_RECORDS, OptionChecker } from './validate.js';
 
 /** Most datasets one multi-party run links (the comparison matrix is datasets² bytes). */
@@ -17,12 +19,13 @@ export const MAX_DATASETS = 4096;
  * Clusters the records of `sizes.length` datasets (sizes[d] records in dataset d) from candidate
  * sets between pairs of distinct datasets, at most one set per pair. Records are numbered
  * globally by (dataset, record), so neither the order of the sets nor of their candidates, nor
- * which of a pair is datasetA, changes the result.
+ * which of a pair is datasetA, changes the result. `options.repeats[d]` lets dataset d hold
+ * several records of one person; with no dataset marked the result is that of earlier versions.
  */
 export function multiParty(
   sets: readonly CandidateSet[],
   sizes: readonly number[],
-  options: ClusterOptions,
+  options: MultiPartyOptions,
 ): MultiPartyResult {
   const minLinkFraction = options.minLinkFraction ?? SOLVE_DEFAULTS.minLinkFraction;
   const D = sizes.length;
@@ -35,6 +38,15 @@ export function multiParty(
   });
   const total = sizes.reduce((x, y) => x + y, 0);
   if (total > MAX_SOLVE_RECORDS) check.add('sizes', `more than ${MAX_SOLVE_RECORDS} records in all`);
+  const { repeats } = options;
+  if (repeats !== undefined) {
+    if (!Array.isArray(repeats) || repeats.length !== D)
+      check.add('repeats', `must list one boolean per dataset (${D})`);
+    else
+      repeats.forEach((x, d) => {
+        if (typeof x !== 'boolean') check.add(`repeats[${d}]`, 'must be true or false');
+      });
+  }
   const compared = new Uint8Array(D <= MAX_DATASETS ? D * D : 0);
   sets.forEach((s, i) => {
     const ok = (d: unknown) => Number.isInteger(d) && (d as number) >= 0 && (d as number) < D;
@@ -59,11 +71,14 @@ export function multiParty(
   for (let d = 0; d < D; d++) datasetOf.fill(d, offsets[d]!, offsets[d + 1]!);
   let pairsCompared = 0;
   for (let d = 0; d < D * D; d++) pairsCompared += compared[d]!;
+  const anyRepeats = repeats?.includes(true) === true;
   const layout: DatasetLayout = {
     datasetOf,
     datasets: D,
     compared,
-    allCompared: pairsCompared === D * (D - 1),
+    // Two records of a dataset with repeats may meet in a merge: a pair never compared.
+    allCompared: pairsCompared === D * (D - 1) && !anyRepeats,
+    ...(anyRepeats ? { repeats: Uint8Array.from(repeats!, (x) => (x ? 1 : 0)) } : {}),
   };
   const { clusterId, stats } = greedyCluster(total, o, minLinkFraction, layout);
   const clusterIds = sizes.map((_, d) => clusterId.slice(offsets[d]!, offsets[d + 1]!));

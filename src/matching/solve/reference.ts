@@ -8,7 +8,6 @@ import {
   type BipartiteOptions,
   type CandidateArrays,
   type CandidateSet,
-  type ClusterOptions,
   type ClusterStats,
   type ConflictOptions,
   type Conflicts,
@@ -16,6 +15,7 @@ import {
   type DedupResult,
   LINK_FRACTION_EPSILON,
   type Links,
+  type MultiPartyOptions,
   type MultiPartyResult,
   SOLVE_DEFAULTS,
 } from './types.js';
@@ -89,6 +89,8 @@ export function conflicts(c: CandidateArrays, o: ConflictOptions): Conflicts {
 /**
  * Greedy clustering of records 0..records-1 by the rule in cluster.ts. datasetOf and compared
  * describe multi-party datasets; without them every record pair counts and any two may merge.
+ * repeats(d) says dataset d may hold several records of one person (two of its records do not
+ * keep clusters apart).
  */
 export function cluster(
   records: number,
@@ -96,6 +98,7 @@ export function cluster(
   minLinkFraction: number,
   datasetOf?: (r: number) => number,
   compared?: (d: number, e: number) => boolean,
+  repeats?: (d: number) => boolean,
 ): DedupResult {
   const key = (u: number, v: number) => `${Math.min(u, v)},${Math.max(u, v)}`;
   const edges = new Set(pairs.map((p) => key(p.a, p.b)));
@@ -114,7 +117,7 @@ export function cluster(
     for (const x of X)
       for (const y of Y) {
         if (edges.has(key(x, y))) links++;
-        if (datasetOf && datasetOf(x) === datasetOf(y)) sameDataset = true;
+        if (datasetOf && datasetOf(x) === datasetOf(y) && !repeats?.(datasetOf(x))) sameDataset = true;
         if (!datasetOf || !compared || compared(datasetOf(x), datasetOf(y))) comparable++;
       }
     if (sameDataset) refusedBySameDataset++;
@@ -160,7 +163,7 @@ export function dedup(c: CandidateArrays, o: DedupOptions): DedupResult {
 export function multiParty(
   sets: readonly CandidateSet[],
   sizes: readonly number[],
-  o: ClusterOptions,
+  o: MultiPartyOptions,
 ): MultiPartyResult {
   const offsets = sizes.map((_, d) => sizes.slice(0, d).reduce((x, y) => x + y, 0));
   const datasetOf = (r: number) => offsets.findLastIndex((off, d) => off <= r && sizes[d]! > 0);
@@ -182,6 +185,7 @@ export function multiParty(
     o.minLinkFraction ?? SOLVE_DEFAULTS.minLinkFraction,
     datasetOf,
     (d, e) => comparedPairs.has(`${d},${e}`),
+    (d) => o.repeats?.[d] === true,
   );
   return {
     clusterIds: sizes.map((n, d) => clusterId.slice(offsets[d]!, offsets[d]! + n)),

@@ -60,6 +60,17 @@ export interface ClusterOptions {
   readonly minLinkFraction?: number;
 }
 
+export interface MultiPartyOptions extends ClusterOptions {
+  /**
+   * Per dataset: whether several of its records may belong to one person (a hospital's episodes,
+   * say). Default false for every dataset: a person holds at most one record of it, so no
+   * cluster takes two of its records. A dataset with repeats may put any number of records in
+   * one cluster; they are never compared with each other, so they join only through records of
+   * other datasets, by the same anti-chaining rule. Length: one entry per dataset, when given.
+   */
+  readonly repeats?: readonly boolean[];
+}
+
 export interface DedupOptions extends ClusterOptions {
   /** Records in the dataset; candidates index it on both sides with a < b. */
   readonly count: number;
@@ -77,7 +88,10 @@ export interface ClusterStats {
   readonly merges: number;
   /** Candidate pairs whose clusters were kept apart by the link-fraction (anti-chaining) rule. */
   readonly refusedByLinkage: number;
-  /** Candidate pairs whose clusters were kept apart because both held a record of one dataset. */
+  /**
+   * Candidate pairs whose clusters were kept apart because both held a record of one dataset
+   * (of a dataset without repeats, in multi-party linkage).
+   */
   readonly refusedBySameDataset: number;
   /**
    * Final clusters that hold an endpoint of a refused pair: the clusters that were split to stop

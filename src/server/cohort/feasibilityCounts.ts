@@ -42,7 +42,7 @@ export function feasibilityCounts(
   selection: CohortSelection,
   indexDate: string,
   criteria: CriteriaRequest,
-): { counts: RawFeasibilityCounts; rangeMethod: RangeMethod } {
+): { counts: RawFeasibilityCounts; rangeMethod: RangeMethod; excludedByMatch: number } {
   const people = cohort.joined.people;
   const atYear = Number(indexDate.slice(0, 4));
   const atMonth = Number(indexDate.slice(5, 7));
@@ -50,6 +50,10 @@ export function feasibilityCounts(
   const byAgeBand: Record<string, number> = {};
   const bySex: Record<string, number> = {};
   let borderlineEligible = 0;
+  // Met the criteria but excluded only because exclusion matching tied a record to an opt-out
+  // or a death that the run's own links did not: what conservative matching costs the count.
+  let excludedByMatch = 0;
+  for (let p = 0; p < people.count; p++) excludedByMatch += selection.matched[p]! & cohort.byMatch[p]!;
   const inc = (m: Record<string, number>, k: string) => {
     m[k] = (m[k] ?? 0) + 1;
   };
@@ -75,6 +79,7 @@ export function feasibilityCounts(
     return {
       counts: { ...counts, linkageRange: { low: Math.min(...all), high: Math.max(...all) } },
       rangeMethod: 'reclustered',
+      excludedByMatch,
     };
   }
   return {
@@ -88,5 +93,6 @@ export function feasibilityCounts(
       },
     },
     rangeMethod: 'estimated',
+    excludedByMatch,
   };
 }

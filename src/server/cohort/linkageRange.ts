@@ -104,8 +104,13 @@ export function alternativeCohorts(
   left: RunSide,
   right: RunSide,
   inputs: readonly JoinInput[],
+  /** Applied to each grouping's people (the run's exclusions, through that grouping's keys). */
+  adjust: (joined: JoinedCohort, keys: KeysByDataset) => JoinedCohort = (j) => j,
 ): JoinedCohort[] {
-  return thresholds.map((t) => joinThroughKeys(regroupAt(floor, mode, t, left, right), inputs));
+  return thresholds.map((t) => {
+    const keys = regroupAt(floor, mode, t, left, right);
+    return adjust(joinThroughKeys(keys, inputs), keys);
+  });
 }
 
 /** Reads a run's floor links file for `alternativeCohorts`. */

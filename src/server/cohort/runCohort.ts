@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { applyExclusions, type RecordExclusions } from '../../cohort/applyExclusions.js';
 import {
   type DatasetAttributes,
   type DatasetEvents,
@@ -17,21 +18,49 @@ import {
   readAttributes,
   readEvents,
 } from '../../cohort/attributes/index.js';
+import { type CellLayout, layoutFromPeople } from '../../cohort/disclosure/cellLayout.js';
+import type { PeopleColumns } from '../../cohort/people.js';
 import { CohortlinkError } from '../../errors.js';
 import { readKeyFile } from '../../matching/keys/keyFiles.js';
 import { datasetRole } from '../../store/repos/cohort.js';
+import {
+  projectCohortSettings,
+  type RunCohortSnapshot,
+  runCohortSnapshot,
+} from '../../store/repos/cohortGovernance.js';
 import { type Dataset, getDataset } from '../../store/repos/datasets.js';
 import type { ServiceContext } from '../context.js';
 import { RunFiles } from '../runs/runFiles.js';
 import { runRepo } from '../runs/runRepo.js';
 import { cohortFilePath } from './cohortFiles.js';
-import { alternativeCohorts, type BipartiteMode, readFloorLinks } from './linkageRange.js';
+import { AGE_BANDS, ageBand } from './feasibilityCounts.js';
+import { alternativeCohorts, type BipartiteMode, readFloorLinks, regroupAt } from './linkageRange.js';
+import { ExclusionMatcher, type ExclusionPlan, type RunExclusions } from './runExclusions.js';
+
+/** Person → directly tied people: partners[offsets[p] .. offsets[p + 1]). */
+export interface PersonTies {
+  readonly offsets: Uint32Array;
+  readonly partners: Int32Array;
+}
 
 export interface RunCohort {
   readonly runId: string;
   readonly projectId: string;
+  /** The run's people, with the project's exclusions applied (applyExclusions). */
   readonly joined: JoinedCohort;
-  /** The run's datasets in run order, with their role. */
+  /** Person index → 1 if excluded only by exclusion matching (counted apart in feasibility). */
+  readonly byMatch: Uint8Array;
+  readonly exclusions: RunExclusions;
+  /**
+   * People whose records exclusion-style matching ties together (matchTies.ts): they may be one
+   * human, so at most one of them is invited, and none if any of them is excluded.
+   */
+  readonly ties: PersonTies;
+  /** Every person's feasibility cells (region, sex, age band at a date, exclusions), for overlap control. */
+  readonly layout: CellLayout;
+  /** Dataset ids in the order they are asked to invite (the run's snapshot of the project's). */
+  readonly contactPriority: readonly string[];
+  /** The run's datasets in run order, with their role when the run was submitted. */
   readonly datasets: readonly (Dataset & { role: JoinInput['role']; contactable: boolean })[];
   /** dataset id → (ref → person index), for invitation lists. */
   readonly personOfRef: ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -50,14 +79,16 @@ export interface RunCohort {
 export const BORDERLINE_MARGIN = 0.02;
 
 export class RunCohorts {
-  private readonly cache = new Map<string, Promise<RunCohort>>();
+  private readonly cache = new Map<string, { fingerprint: string; cohort: Promise<RunCohort> }>();
   private readonly files: RunFiles;
+  private readonly exclusions: ExclusionMatcher;
 
   constructor(private readonly ctx: ServiceContext) {
     this.files = new RunFiles({
       datasetEncodings: (id) => ctx.files.datasetPath(id),
       runsRoot: () => join(ctx.files.root, 'runs'),
     });
+    this.exclusions = new ExclusionMatcher(ctx, this.files);
   }
 
   /** Drops cached joins that used this dataset (its attributes, events or role changed). */
@@ -70,28 +101,65 @@ export class RunCohorts {
     }
   }
 
+  /**
+   * The run's people with the project's exclusions applied. The exclusion plan is made on every
+   * call (a few indexed reads): a register or attribute upload anywhere in the project changes
+   * its fingerprint, and the cached people are rebuilt with the new matches.
+   */
   get(runId: string): Promise<RunCohort> {
-    let p = this.cache.get(runId);
-    if (p === undefined) {
-      p = this.build(runId);
-      this.cache.set(runId, p);
-      // A failed build is not cached: the cause (e.g. missing keys) may be fixed.
-      p.catch(() => this.cache.delete(runId));
-    }
-    return p;
-  }
-
-  private async build(runId: string): Promise<RunCohort> {
-    const { db } = this.ctx;
-    const row = runRepo(db).get(runId);
+    const row = runRepo(this.ctx.db).get(runId);
     if (row === undefined || row.state !== 'succeeded')
       throw new CohortlinkError('CL_CONFLICT', `run ${runId} has not succeeded`);
+    const summary = JSON.parse(row.summary_json ?? '{}') as SummaryShape;
+    const threshold = runThreshold(summary);
+    if (threshold === undefined)
+      throw new CohortlinkError('CL_CONFLICT', `run ${runId} has no threshold in its summary`);
+    const snapshot = runCohortSnapshot(this.ctx.db, runId);
+    const plan = this.exclusions.plan(
+      {
+        id: runId,
+        projectId: row.project_id,
+        datasetIds: JSON.parse(row.dataset_ids_json) as string[],
+        threshold,
+        ...(summary.parameters?.floor !== undefined ? { floor: summary.parameters.floor } : {}),
+      },
+      snapshot,
+    );
+    const cached = this.cache.get(runId);
+    if (cached !== undefined && cached.fingerprint === plan.fingerprint) return cached.cohort;
+    const cohort = this.build(runId, snapshot, plan);
+    this.cache.set(runId, { fingerprint: plan.fingerprint, cohort });
+    // A failed build is not cached: the cause (e.g. missing keys) may be fixed.
+    cohort.catch(() => {
+      if (this.cache.get(runId)?.cohort === cohort) this.cache.delete(runId);
+    });
+    return cohort;
+  }
+
+  close(): Promise<void> {
+    return this.exclusions.close();
+  }
+
+  private async build(
+    runId: string,
+    snapshot: RunCohortSnapshot | undefined,
+    plan: ExclusionPlan,
+  ): Promise<RunCohort> {
+    const { db } = this.ctx;
+    const row = runRepo(db).get(runId)!;
     const ids = JSON.parse(row.dataset_ids_json) as string[];
     const datasets = ids.map((id) => {
       const d = getDataset(db, id);
       if (d === undefined) throw new CohortlinkError('CL_NOT_FOUND', `dataset ${id} of run ${runId} is gone`);
-      return { ...d, ...datasetRole(db, id) };
+      // Roles as they were when the run was submitted (runs before snapshots: as they are now).
+      return { ...d, ...(snapshot?.roles.get(id) ?? datasetRole(db, id)) };
     });
+    const exclusions = await this.exclusions.get(runId, plan);
+    const byName = new Map<string, ReadonlyMap<string, number>>();
+    for (const d of datasets) {
+      const refs = exclusions.byDataset.get(d.id);
+      if (refs !== undefined) byName.set(d.name, refs);
+    }
     // Keyed by dataset name so criteria can name a dataset (`event.dataset`) as researchers see it.
     const keys = new Map<string, Map<string, string>>();
     const inputs: JoinInput[] = [];
@@ -114,7 +182,19 @@ export class RunCohorts {
         ...(events ? { events } : {}),
       });
     }
-    const joined = joinThroughKeys(keys, inputs);
+    // A one-to-one run gives a care dataset's second record of a person a person of its own;
+    // for cohort outputs such records join the person their best spine partner belongs to.
+    const runMode = (JSON.parse(row.options_json).mode ?? 'one-to-one') as string;
+    const threshold = runThreshold(JSON.parse(row.summary_json ?? '{}'));
+    const floorPath = this.files.paths(runId).linksFloor;
+    const mergeRepeats =
+      runMode === 'one-to-one' &&
+      datasets.length === 2 &&
+      datasets[0]!.role === 'records' &&
+      threshold !== undefined &&
+      existsSync(floorPath);
+    if (mergeRepeats) mergeLeftRepeats(keys, datasets[0]!.name, datasets[1]!.name, floorPath, threshold);
+    const { joined, byMatch } = applyExclusions(joinThroughKeys(keys, inputs), keys, byName);
     const index = new Map(joined.keys.map((k, i) => [k, i]));
     const personOfRef = new Map<string, Map<string, number>>();
     for (const d of datasets) {
@@ -122,6 +202,7 @@ export class RunCohorts {
       for (const [ref, key] of keys.get(d.name)!) m.set(ref, index.get(key)!);
       personOfRef.set(d.id, m);
     }
+    const ties = tiedPeople(joined.people.count, personOfRef, exclusions.outcome.ties);
     const { borderline, belowEstimate } = linkUncertainty(
       this.files.paths(runId).links,
       datasets.map((d) => d.id),
@@ -130,16 +211,22 @@ export class RunCohorts {
       JSON.parse(row.summary_json ?? '{}'),
     );
     const alternatives = reclustered(
-      this.files.paths(runId).linksFloor,
-      JSON.parse(row.options_json).mode,
-      runThreshold(JSON.parse(row.summary_json ?? '{}')),
+      floorPath,
+      mergeRepeats ? 'many-to-one' : runMode,
+      threshold,
       datasets.map((d) => ({ name: d.name, refs: [...keys.get(d.name)!.keys()] })),
       inputs,
+      byName,
     );
     return {
       runId,
       projectId: row.project_id,
       joined,
+      byMatch,
+      exclusions,
+      ties,
+      layout: cellLayout(joined.people, byMatch),
+      contactPriority: snapshot?.contactPriority ?? projectCohortSettings(db, row.project_id).contactPriority,
       datasets,
       personOfRef,
       borderline,
@@ -147,6 +234,71 @@ export class RunCohorts {
       ...(alternatives !== undefined ? { alternatives } : {}),
     };
   }
+}
+
+/**
+ * Regroups a one-to-one run's two sides as many-to-one at its threshold (from its floor links),
+ * so several left records may share a right record's person. Each regrouped person takes the
+ * smallest run key among its records: keys stay the run's random keys, so person order (which
+ * the invitation cap follows) stays an unbiased order.
+ */
+function mergeLeftRepeats(
+  keys: Map<string, Map<string, string>>,
+  leftName: string,
+  rightName: string,
+  floorPath: string,
+  threshold: number,
+): void {
+  const left = { name: leftName, refs: [...keys.get(leftName)!.keys()] };
+  const right = { name: rightName, refs: [...keys.get(rightName)!.keys()] };
+  const groups = regroupAt(readFloorLinks(floorPath, left, right), 'many-to-one', threshold, left, right);
+  const representative = new Map<string, string>();
+  for (const side of [left, right])
+    for (const [ref, group] of groups.get(side.name)!) {
+      const key = keys.get(side.name)!.get(ref)!;
+      const cur = representative.get(group);
+      if (cur === undefined || key < cur) representative.set(group, key);
+    }
+  for (const side of [left, right]) {
+    const regrouped = new Map<string, string>();
+    for (const [ref, group] of groups.get(side.name)!) regrouped.set(ref, representative.get(group)!);
+    keys.set(side.name, regrouped);
+  }
+}
+
+/**
+ * People directly tied to each person (CSR over person indices), from record ties. Ties are NOT
+ * closed transitively: look-alike ties chain, and a chain would glue hundreds of people into one
+ * "person" who could then be invited only once.
+ */
+function tiedPeople(
+  people: number,
+  personOfRef: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  ties: readonly (readonly [string, string, string, string])[],
+): PersonTies {
+  const pairs: [number, number][] = [];
+  for (const [da, ra, db, rb] of ties) {
+    const a = personOfRef.get(da)?.get(ra);
+    const b = personOfRef.get(db)?.get(rb);
+    if (a !== undefined && b !== undefined && a !== b) pairs.push([a, b], [b, a]);
+  }
+  const offsets = new Uint32Array(people + 1);
+  for (const [a] of pairs) offsets[a + 1]!++;
+  for (let p = 0; p < people; p++) offsets[p + 1]! += offsets[p]!;
+  const fill = offsets.slice(0, people);
+  const partners = new Int32Array(pairs.length);
+  for (const [a, b] of pairs) partners[fill[a]!++] = b;
+  return { offsets, partners };
+}
+
+/** Feasibility's cells as sets of people: its breakdowns and exclusion reasons. */
+function cellLayout(people: PeopleColumns, byMatch: Uint8Array): CellLayout {
+  return layoutFromPeople(people, {
+    ageBands: [...AGE_BANDS.map((b) => b.name), 'unknown'],
+    ageBandOf: (p, indexDate) =>
+      ageBand(people, p, Number(indexDate.slice(0, 4)), Number(indexDate.slice(5, 7))),
+    exclusions: { deceased: people.deceased, optedOut: people.optedOut, byExclusionMatch: byMatch },
+  });
 }
 
 /** The threshold a run accepted links at, from its summary. */
@@ -166,6 +318,7 @@ function reclustered(
   threshold: number | undefined,
   sides: readonly { name: string; refs: string[] }[],
   inputs: readonly JoinInput[],
+  exclusions: RecordExclusions,
 ): JoinedCohort[] | undefined {
   const bipartite = mode === undefined || mode === 'one-to-one' || mode === 'many-to-one';
   if (!bipartite || threshold === undefined || sides.length !== 2 || !existsSync(floorPath)) return undefined;
@@ -178,6 +331,7 @@ function reclustered(
     left,
     right,
     inputs,
+    (joined, keys) => applyExclusions(joined, keys, exclusions).joined,
   );
 }
 

@@ -17,7 +17,18 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { readAttributes, readEvents } from '../../cohort/attributes/index.js';
 import { parseCriteria } from '../../cohort/criteria/index.js';
-import { type DisclosureKey, publishFeasibility } from '../../cohort/disclosure/index.js';
+import { publishPlan } from '../../cohort/disclosure/controlledPublish.js';
+import type { DisclosureKey } from '../../cohort/disclosure/index.js';
+import { planAnswer } from '../../cohort/disclosure/overlapControl.js';
+import {
+  assertMayQuery,
+  bindFeasibilityRun,
+  feasibilityHistory,
+  feasibilityRun,
+  recordAnsweredQuery,
+  remainingBudget,
+  setBudget,
+} from '../../cohort/disclosure/queryBudget.js';
 import { evaluateCohortPlan } from '../../cohort/evaluate/evaluate.js';
 import { compileCohortPlan } from '../../cohort/evaluate/plan.js';
 import { CohortlinkError } from '../../errors.js';
@@ -32,7 +43,14 @@ import {
   putCohortFile,
   setDatasetRole,
 } from '../../store/repos/cohort.js';
-import { type Dataset, getDataset } from '../../store/repos/datasets.js';
+import {
+  datasetInAnyRun,
+  invitationListsFor,
+  markInvitationListRead,
+  projectCohortSettings,
+  putProjectCohortSettings,
+} from '../../store/repos/cohortGovernance.js';
+import { type Dataset, getDataset, listDatasets } from '../../store/repos/datasets.js';
 import type { Principal, Role } from '../../store/tokens.js';
 import { cohortFilePath, commitFile, invitationListPath } from '../cohort/cohortFiles.js';
 import { encodingRefs } from '../cohort/encodingRefs.js';
@@ -68,7 +86,15 @@ const feasibilitySchema = z.object({
   byRegion: breakdown,
   byAgeBand: breakdown,
   bySex: breakdown,
-  excluded: z.object({ deceased: publishedCell, optedOut: publishedCell }),
+  excluded: z.object({
+    deceased: publishedCell,
+    optedOut: publishedCell,
+    byExclusionMatch: publishedCell.describe(
+      'people who met the criteria and were excluded only because conservative exclusion matching ' +
+        '(a lower threshold, record against record) tied one of their records to an opt-out or death record',
+    ),
+    optOutRegisters: z.number().int().describe('opt-out registers of the project applied to this run'),
+  }),
   linkageRange: z.object({
     low: publishedCell,
     high: publishedCell,
@@ -81,11 +107,18 @@ const feasibilitySchema = z.object({
   }),
   suppressedCells: z.array(z.string()),
   note: z.string(),
+  queriesLeft: z
+    .number()
+    .int()
+    .describe(
+      'feasibility questions this organisation may still ask in the project (docs/disclosure-control.md)',
+    ),
 });
 
 export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
   return async (app, ctx) => {
     const cohorts = new RunCohorts(ctx);
+    app.addHook('onClose', () => cohorts.close());
     // Bodies reach the upload handlers as the raw request stream.
     app.addContentTypeParser([...NDJSON, ...CSV], (_req, payload, done) => done(null, payload));
 
@@ -131,7 +164,22 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
       },
       async (req) => {
         const { params, body } = req;
-        const { dataset } = ownDataset(req, params.projectId, params.datasetId, 'admin', 'provider');
+        const { dataset, principal } = ownDataset(
+          req,
+          params.projectId,
+          params.datasetId,
+          'admin',
+          'provider',
+        );
+        // A role read by past runs is theirs (run snapshots); changing it later could still turn
+        // a care dataset into an "opt-out register" for every future cohort, so once a dataset
+        // has taken part in a run only an admin may change its role.
+        if (principal.role !== 'admin' && datasetInAnyRun(ctx.db, dataset.id))
+          throw new CohortlinkError(
+            'CL_FORBIDDEN',
+            `dataset ${dataset.id} has taken part in a run; only an admin may change its role now`,
+            [{ path: '$.role', message: 'fixed once the dataset has been linked' }],
+          );
         // Default contactable: records yes, spine no, optout never (see repos/cohort.ts).
         const contactable = body.contactable ?? body.role === 'records';
         ctx.transaction(() => {
@@ -191,6 +239,165 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
       );
     }
 
+    const settingsSchema = z.object({
+      contactPriority: z.array(z.string()),
+      optOutsAppliedUpstream: z.boolean(),
+    });
+    const projectParams = z.object({ projectId: idSchema });
+
+    app.get(
+      '/projects/:projectId/cohort-settings',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary: "The project's contact priority and opt-out attestation (any member)",
+          params: projectParams,
+          response: { 200: settingsSchema, ...errorResponses },
+        },
+      },
+      async (req) => {
+        ctx.requireMember(req, req.params.projectId, 'admin', 'provider', 'researcher', 'reviewer');
+        const s = projectCohortSettings(ctx.db, req.params.projectId);
+        return { contactPriority: [...s.contactPriority], optOutsAppliedUpstream: s.optOutsAppliedUpstream };
+      },
+    );
+
+    app.put(
+      '/projects/:projectId/cohort-settings',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary: 'Set the contact priority, and record that opt-outs are applied upstream (admin; audited)',
+          description:
+            'contactPriority: dataset ids, the first asked first to invite a person it holds (unlisted ' +
+            'contactable datasets follow in run order). optOutsAppliedUpstream: only for a project ' +
+            'without an opt-out register, whose data holders remove opted-out people before upload; ' +
+            'without a register or this record, cohort requests answer 409. Runs keep the settings ' +
+            'in force when they were submitted.',
+          params: projectParams,
+          body: z.strictObject({
+            contactPriority: z.array(idSchema).max(64).optional(),
+            optOutsAppliedUpstream: z.boolean().optional(),
+          }),
+          response: { 200: settingsSchema, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const { projectId } = req.params;
+        ctx.requireMember(req, projectId, 'admin');
+        const current = projectCohortSettings(ctx.db, projectId);
+        const priority = req.body.contactPriority ?? current.contactPriority;
+        const known = new Set(listDatasets(ctx.db, projectId).map((d) => d.id));
+        const issues = priority.flatMap((id, i) => [
+          ...(known.has(id)
+            ? []
+            : [{ path: `$.contactPriority[${i}]`, message: `no dataset ${id} in this project` }]),
+          ...(priority.indexOf(id) !== i
+            ? [{ path: `$.contactPriority[${i}]`, message: 'listed twice' }]
+            : []),
+        ]);
+        if (issues.length > 0)
+          throw new CohortlinkError('CL_USAGE', 'the contact priority names datasets it cannot use', issues);
+        const next = {
+          contactPriority: priority,
+          optOutsAppliedUpstream: req.body.optOutsAppliedUpstream ?? current.optOutsAppliedUpstream,
+        };
+        ctx.transaction(() => {
+          putProjectCohortSettings(ctx.db, projectId, next, new Date().toISOString());
+          ctx.audit(req, {
+            action: 'project.cohort_settings.set',
+            projectId,
+            target: projectId,
+            detail: next,
+          });
+        });
+        return {
+          contactPriority: [...next.contactPriority],
+          optOutsAppliedUpstream: next.optOutsAppliedUpstream,
+        };
+      },
+    );
+
+    app.put(
+      '/projects/:projectId/organisations/:organisationId/feasibility',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary:
+            "Set an organisation's feasibility query budget, or move its questions to another run (admin; audited)",
+          description:
+            'queries: the questions the organisation may ask in the project in all (those already asked ' +
+            'count). runId: the run its questions are bound to (overlap control compares answers within ' +
+            'one run, so a move lets one old answer be paired with a new one). See docs/disclosure-control.md.',
+          params: z.object({ projectId: idSchema, organisationId: idSchema }),
+          body: z.strictObject({
+            queries: z.number().int().min(0).max(1_000_000).optional(),
+            runId: z.string().min(1).max(100).optional(),
+          }),
+          response: {
+            200: z.object({ queriesLeft: z.number().int(), runId: z.string().nullable() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => {
+        const { projectId, organisationId } = req.params;
+        ctx.requireMember(req, projectId, 'admin');
+        ctx.transaction(() => {
+          if (req.body.queries !== undefined) setBudget(ctx.db, projectId, organisationId, req.body.queries);
+          if (req.body.runId !== undefined)
+            bindFeasibilityRun(ctx.db, projectId, organisationId, req.body.runId);
+          ctx.audit(req, {
+            action: 'cohort.feasibility_budget.set',
+            projectId,
+            target: organisationId,
+            detail: { ...req.body },
+          });
+        });
+        return {
+          queriesLeft: remainingBudget(ctx.db, projectId, organisationId, ctx.config.feasibilityQueryBudget),
+          runId: feasibilityRun(ctx.db, projectId, organisationId) ?? null,
+        };
+      },
+    );
+
+    app.get(
+      '/projects/:projectId/invitations',
+      {
+        schema: {
+          tags: ['cohort'],
+          summary:
+            "Invitation lists for the caller's datasets (provider), newest first; ?pending=true for unread",
+          params: projectParams,
+          querystring: z.object({ pending: z.enum(['true', 'false']).default('false') }),
+          response: {
+            200: z.object({
+              lists: z.array(
+                z.object({
+                  invitationId: z.string(),
+                  runId: z.string(),
+                  datasetId: z.string(),
+                  createdAt: z.string(),
+                  firstReadAt: z.string().nullable(),
+                  href: z.string(),
+                }),
+              ),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => {
+        const { projectId } = req.params;
+        const { principal } = ctx.requireMember(req, projectId, 'provider');
+        const own = listDatasets(ctx.db, projectId, principal.organisationId).map((d) => d.id);
+        const lists = invitationListsFor(ctx.db, projectId, own, req.query.pending === 'true');
+        return {
+          lists: lists.map((l) => ({ ...l, href: `/invitations/${l.invitationId}/datasets/${l.datasetId}` })),
+        };
+      },
+    );
+
     app.post(
       '/runs/:runId/feasibility',
       {
@@ -207,17 +414,38 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
       },
       async (req) => {
         const { row, principal } = visibleRun(req, req.params.runId, 'researcher', 'reviewer');
+        const budget = {
+          projectId: row.project_id,
+          runId: row.id,
+          organisationId: principal.organisationId,
+          defaultBudget: ctx.config.feasibilityQueryBudget,
+        };
+        // Bound run and budget first: neither depends on the data, so a refusal says nothing.
+        assertMayQuery(ctx.db, budget);
         const { selection, cohort, parsed } = await select(cohorts, row.id, req.body.criteria);
         const indexDate = req.body.indexDate ?? new Date().toISOString().slice(0, 10);
         const { counts, rangeMethod } = feasibilityCounts(cohort, selection, indexDate, parsed);
-        const published = publishFeasibility(counts, { key: o.key });
-        ctx.transaction(() => {
+        // Plan against this organisation's earlier answers, publish and record in one synchronous
+        // transaction, so two concurrent questions cannot both be planned without the other.
+        const { published, left } = ctx.transaction(() => {
+          const history = feasibilityHistory(ctx.db, row.id, principal.organisationId);
+          const plan = planAnswer(
+            { indexDate, eligible: selection.eligible, matched: selection.matched },
+            history,
+            cohort.layout,
+          );
+          const { feasibility, cells } = publishPlan(plan, {
+            key: o.key,
+            history,
+            linkageRange: counts.linkageRange,
+          });
+          recordAnsweredQuery(ctx.db, { ...budget, id: newId(), at: new Date().toISOString(), plan, cells });
           ctx.audit(req, {
             action: 'cohort.feasibility',
             projectId: row.project_id,
             target: row.id,
             // The published total only: raw counts never leave the service, not even to the audit.
-            detail: { total: published.total.display, suppressedCells: published.suppressedCells.length },
+            detail: { total: feasibility.total.display, suppressedCells: feasibility.suppressedCells.length },
           });
           ctx.usage({
             organisationId: principal.organisationId,
@@ -225,14 +453,25 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
             quantity: 1,
             ref: row.id,
           });
+          return {
+            published: feasibility,
+            left: remainingBudget(ctx.db, row.project_id, principal.organisationId, budget.defaultBudget),
+          };
         });
-        const { policy: _policy, suppressedCells, linkageRange, ...rest } = published;
+        const { policy: _policy, suppressedCells, linkageRange, excluded, ...rest } = published;
         return {
           runId: row.id,
           indexDate,
           ...rest,
+          excluded: {
+            deceased: excluded.deceased!,
+            optedOut: excluded.optedOut!,
+            byExclusionMatch: excluded.byExclusionMatch!,
+            optOutRegisters: cohort.exclusions.registers,
+          },
           linkageRange: { ...linkageRange, method: rangeMethod },
           suppressedCells: [...suppressedCells],
+          queriesLeft: left,
         };
       },
     );
@@ -244,9 +483,19 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
           tags: ['cohort'],
           summary: 'Make invitation lists for each contactable provider; the researcher sees only a count',
           params: runParams,
+          description:
+            'Each eligible person (up to cap, in random linkage-key order) is invited once, by the first ' +
+            "dataset in the project's contact priority that holds a record of theirs. The answer carries " +
+            'no count: how many were invited is finer than feasibility publishes (min(cap, N) would ' +
+            'echo N). Ask feasibility for the disclosure-controlled number.',
           body: z.strictObject({ criteria: z.unknown(), cap: z.number().int().min(1).max(10_000_000) }),
           response: {
-            201: z.object({ id: z.string(), runId: z.string(), cap: z.number(), invited: publishedCell }),
+            201: z.object({
+              id: z.string(),
+              runId: z.string(),
+              cap: z.number(),
+              lists: z.array(z.string()).describe('dataset ids that received a list (every contactable one)'),
+            }),
             ...errorResponses,
           },
         },
@@ -277,7 +526,8 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
               action: 'invitations.created',
               projectId: row.project_id,
               target: id,
-              detail: { runId: row.id, cap: req.body.cap, lists: w.lists },
+              // Dataset ids only: list sizes are exact counts, which reviewers must not see either.
+              detail: { runId: row.id, cap: req.body.cap, lists: Object.keys(w.lists) },
             });
             ctx.usage({
               organisationId: principal.organisationId,
@@ -291,19 +541,9 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
           rmSync(dirname(invitationListPath(ctx.files, id, 'x')), { recursive: true, force: true });
           throw err;
         }
-        // The invited number goes through the same rule as any total, under its own cell id.
-        const invited = publishFeasibility(
-          {
-            total: written.people,
-            byRegion: {},
-            byAgeBand: {},
-            bySex: {},
-            excluded: { deceased: 0, optedOut: 0 },
-            linkageRange: { low: written.people, high: written.people },
-          },
-          { key: o.key },
-        ).total;
-        return reply.status(201).send({ id, runId: row.id, cap: req.body.cap, invited });
+        return reply
+          .status(201)
+          .send({ id, runId: row.id, cap: req.body.cap, lists: Object.keys(written.lists) });
       },
     );
 
@@ -337,14 +577,15 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
         const records = invitationListRecords(ctx.db, id, datasetId);
         if (d === undefined || d.organisationId !== principal.organisationId || records === undefined)
           throw notFound;
-        ctx.transaction(() =>
+        ctx.transaction(() => {
+          markInvitationListRead(ctx.db, id, datasetId, new Date().toISOString());
           ctx.audit(req, {
             action: 'invitations.list.read',
             projectId: inv.projectId,
             target: id,
-            detail: { datasetId, records },
-          }),
-        );
+            detail: { datasetId },
+          });
+        });
         reply.header('content-type', 'text/csv; charset=utf-8');
         return reply.send(createReadStream(invitationListPath(ctx.files, id, datasetId)));
       },

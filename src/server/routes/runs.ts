@@ -1,12 +1,19 @@
 /**
  * Linkage runs over HTTP:
  *
- *   POST /projects/:projectId/runs            provider | researcher   → 202 { id, state, … }
+ *   POST /projects/:projectId/runs            provider (own datasets only) | researcher | admin
+ *                                                                     → 202 { id, state, … }
  *   GET  /runs/:id                            member of the project   → status (memory or one key read)
- *   POST /runs/:id/cancel                     provider | researcher   → 202 status
- *   POST /runs/:id/retry                      provider | researcher   → 202 status (same id, new attempt)
+ *   POST /runs/:id/cancel                     the requesting organisation | admin → 202 status
+ *   POST /runs/:id/retry                      the requesting organisation | admin → 202 status (same id)
  *   GET  /runs/:id/summary                    reviewer | researcher   → counts and summary, audited
+ *                                                                       (researchers: counts controlled)
  *   GET  /runs/:id/datasets/:datasetId/keys   the uploading provider  → CSV ref,linkage_key, audited
+ *
+ * Starting a run needs every dataset to hold at least `minRunRecords` records, and a provider may
+ * run only its own organisation's datasets: otherwise a one-record dataset run against another
+ * organisation's register answers "is this person in it?" (docs/service-design.md, "Membership
+ * probing").
  *
  * Params, queries, bodies and answers are zod schemas (the type provider validates them and they
  * appear in /openapi.json), so the app hosting the plugin must use the zod validator and
@@ -22,13 +29,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CohortlinkError } from '../../errors.js';
 import { getDataset } from '../../store/repos/datasets.js';
-import type { Role } from '../../store/tokens.js';
+import { type Principal, ROLES, type Role } from '../../store/tokens.js';
 import type { RoutePlugin, ServiceContext } from '../context.js';
 import { RUN_MANAGER_DEFAULTS, RunManager } from '../runs/runManager.js';
 import { RUN_STATES } from '../runs/runRepo.js';
 import { runRequestSchema } from '../runs/runRequest.js';
 import type { RunStatus } from '../runs/runStatus.js';
 import { errorResponses } from '../schemas.js';
+import { publishRunCount, seesExactRunCounts } from './projectRuns.js';
 
 export interface RunRoutesOptions {
   readonly ctx: ServiceContext;
@@ -113,6 +121,73 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     }
   };
 
+  /**
+   * The dataset rules of starting (or retrying) a run. A provider may use only datasets its own
+   * organisation uploaded to the project: anything else, another organisation's dataset or one
+   * that does not exist, gets the same 403 (the provider's dataset listing shows neither, so the
+   * answer reveals nothing about other organisations' ids). Every dataset must hold at least
+   * `minRunRecords` records (400). Datasets unknown to a researcher's or admin's request are left
+   * to the manager's 404 (their listing shows every dataset of the project anyway).
+   */
+  const checkDatasets = (principal: Principal, projectId: string, ids: readonly string[]): void => {
+    const found = ids.map((id) => {
+      const d = getDataset(ctx.db, id);
+      return d?.projectId === projectId ? d : undefined;
+    });
+    if (principal.role === 'provider') {
+      const foreign = ids.flatMap((id, k) =>
+        found[k]?.organisationId === principal.organisationId
+          ? []
+          : [
+              {
+                path: `$.datasets[${k}]`,
+                message: `dataset ${id} is not one your organisation uploaded to this project`,
+              },
+            ],
+      );
+      if (foreign.length > 0)
+        throw new CohortlinkError(
+          'CL_FORBIDDEN',
+          `a provider may start runs only over datasets its own organisation uploaded to the project (${foreign.map((i) => i.path).join(', ')})`,
+          foreign,
+        );
+    }
+    const min = ctx.config.minRunRecords;
+    const small = ids.flatMap((id, k) => {
+      const d = found[k];
+      return d === undefined || d.records >= min
+        ? []
+        : [
+            {
+              path: `$.datasets[${k}]`,
+              message: `dataset ${id} has ${d.records} records, fewer than ${min}`,
+            },
+          ];
+    });
+    if (small.length > 0)
+      throw new CohortlinkError(
+        'CL_USAGE',
+        `every dataset of a run needs at least ${min} records (${small.map((i) => i.message).join('; ')}): ` +
+          "a smaller run could reveal whether one person is in another organisation's data",
+        small,
+      );
+  };
+
+  /**
+   * Cancel and retry: the run's member organisations see it (404 for anyone else, as for a missing
+   * run), but only the organisation that requested it, or an admin, may act on it (403).
+   */
+  const ownRun = (req: FastifyRequest, id: string) => {
+    const found = visibleRun(req, id, ...ROLES);
+    const principal = ctx.requireRole(req, 'admin', 'provider', 'researcher');
+    if (principal.role !== 'admin' && runs.requestedBy(id) !== principal.organisationId)
+      throw new CohortlinkError(
+        'CL_FORBIDDEN',
+        `run ${id} was requested by another organisation: only that organisation or an admin may cancel or retry it`,
+      );
+    return found;
+  };
+
   app.post(
     '/projects/:projectId/runs',
     {
@@ -120,6 +195,10 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
         tags: ['runs'],
         summary:
           'Queue a linkage run over datasets of the project (many-to-one: the many first, then the spine)',
+        description:
+          'Providers may run only datasets their own organisation uploaded (403 otherwise); ' +
+          'researchers and admins any datasets of the project. Every dataset needs at least ' +
+          'the configured minimum of records (minRunRecords, default 100; 400 otherwise).',
         params: projectParams,
         body: runRequestSchema,
         response: { 202: runStatusSchema, ...errorResponses },
@@ -127,7 +206,8 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     },
     async (req, reply) => {
       const { projectId } = req.params;
-      const { principal } = ctx.requireMember(req, projectId, 'provider', 'researcher');
+      const { principal } = ctx.requireMember(req, projectId, 'admin', 'provider', 'researcher');
+      checkDatasets(principal, projectId, req.body.datasets);
       const status = runs.submit(projectId, principal, req.body);
       return reply.code(202).send(view(status));
     },
@@ -154,14 +234,15 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     {
       schema: {
         tags: ['runs'],
-        summary: 'Cancel a queued run at once, or ask a running one to stop',
+        summary:
+          'Cancel a queued run at once, or ask a running one to stop (the requesting organisation or an admin)',
         params: idParams,
         response: { 202: runStatusSchema, ...errorResponses },
       },
     },
     async (req, reply) => {
       const { id } = req.params;
-      const { principal } = visibleRun(req, id, 'provider', 'researcher');
+      const { principal } = ownRun(req, id);
       return reply.code(202).send(view(runs.cancel(id, principal)));
     },
   );
@@ -171,14 +252,16 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     {
       schema: {
         tags: ['runs'],
-        summary: 'Queue a failed, retryable run again (same id, a new attempt)',
+        summary:
+          'Queue a failed, retryable run again (same id, a new attempt; the requesting organisation or an admin)',
         params: idParams,
         response: { 202: runStatusSchema, ...errorResponses },
       },
     },
     async (req, reply) => {
       const { id } = req.params;
-      const { principal } = visibleRun(req, id, 'provider', 'researcher');
+      const { status, principal } = ownRun(req, id);
+      checkDatasets(principal, status.projectId, status.datasets);
       return reply.code(202).send(view(runs.retry(id, principal)));
     },
   );
@@ -189,23 +272,40 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       schema: {
         tags: ['runs'],
         summary: "A succeeded run's summary (counts, fingerprints, threshold; no refs or keys); audited",
+        description:
+          'Reviewers get the summary as stored. Researchers get it with every figure that depends ' +
+          'on which records linked (people, links, unlinked, conflicts, clusters, keys, the ' +
+          "threshold model's counts) suppressed below 8 (null) and rounded to the nearest 10; " +
+          'inputs, parameters, fingerprints, blocking, comparisons, threshold and timings as stored.',
         params: idParams,
         response: {
-          200: z.object({ run: runStatusSchema, summary: z.record(z.string(), z.unknown()) }),
+          200: z.object({
+            run: runStatusSchema,
+            disclosure: z
+              .enum(['exact', 'controlled'])
+              .describe("'exact' for reviewers; 'controlled' for researchers (see the description)"),
+            summary: z.record(z.string(), z.unknown()),
+          }),
           ...errorResponses,
         },
       },
     },
     async (req) => {
       const { id } = req.params;
-      const { status } = visibleRun(req, id, 'reviewer', 'researcher');
+      const { status, principal } = visibleRun(req, id, 'reviewer', 'researcher');
       const summary = runs.summary(id);
       if (status.state !== 'succeeded' || summary === undefined)
         throw new CohortlinkError('CL_CONFLICT', `run ${id} has no summary (it is ${status.state})`);
       ctx.transaction(() =>
         ctx.audit(req, { projectId: status.projectId, action: 'run.summary.read', target: id }),
       );
-      return { run: view(status), summary: summary as Record<string, unknown> };
+      const owners = status.datasets.map((d) => getDataset(ctx.db, d)?.organisationId);
+      const exact = seesExactRunCounts(principal, owners);
+      return {
+        run: view(status),
+        disclosure: exact ? ('exact' as const) : ('controlled' as const),
+        summary: (exact ? summary : controlledSummary(summary)) as Record<string, unknown>,
+      };
     },
   );
 
@@ -268,6 +368,64 @@ async function* page(path: string, offset: number, count: number): AsyncGenerato
   } finally {
     lines.close();
   }
+}
+
+/**
+ * Summary fields that do not depend on which records linked: kept as stored in a researcher's
+ * summary. Paths name array elements `[]`; a listed path keeps everything under it.
+ */
+const SUMMARY_AS_STORED = new Set([
+  'format',
+  'mode',
+  'inputs[].name',
+  'inputs[].records',
+  'inputs[].filterBits',
+  'inputs[].schemaFingerprint',
+  'inputs[].keyFingerprint',
+  'inputs[].hardening',
+  'parameters',
+  'threshold.threshold',
+  'threshold.method',
+  'threshold.estimatedPrecision',
+  'threshold.estimatedRecall',
+  'threshold.estimatedF1',
+  'threshold.around[].threshold',
+  'threshold.around[].precision',
+  'threshold.around[].recall',
+  'threshold.around[].f1',
+  'threshold.model.floor',
+  'threshold.model.binWidth',
+  'threshold.model.confidentFrom',
+  'pairs[].left',
+  'pairs[].right',
+  'pairs[].blocking',
+  'pairs[].candidatePairs',
+  'pairs[].reductionRatio',
+  'pairs[].comparisons',
+  'pairs[].conflicts.margin',
+  'pairs[].conflicts.threshold',
+  'timings',
+]);
+
+/**
+ * A run summary as researchers see it: deny by default. Outside SUMMARY_AS_STORED every number
+ * (people, links, unlinked records, conflicts, cluster and key statistics, the threshold model's
+ * link counts, and any field a later summary format adds) goes through the run-count rule
+ * (`publishRunCount`, rounded to a whole count first, so a fraction comes out suppressed);
+ * strings, booleans and nulls are kept.
+ */
+export function controlledSummary(summary: unknown): unknown {
+  const walk = (v: unknown, path: string): unknown => {
+    if (SUMMARY_AS_STORED.has(path)) return v;
+    if (typeof v === 'number') return publishRunCount(Math.round(v));
+    if (Array.isArray(v)) return v.map((x) => walk(x, `${path}[]`));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, walk(x, path === '' ? k : `${path}.${k}`)]),
+      );
+    return v;
+  };
+  return walk(summary, '');
 }
 
 /** The status as the API shows it. */

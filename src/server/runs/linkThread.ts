@@ -57,7 +57,11 @@ async function execute(job: LinkJob): Promise<void> {
   try {
     const onProgress = progressReporter(job);
     const result = await runLink({
-      inputs: job.inputs.map((i) => ({ name: i.name, path: i.path })),
+      inputs: job.inputs.map((i) => ({
+        name: i.name,
+        path: i.path,
+        ...(i.repeats !== undefined ? { repeats: i.repeats } : {}),
+      })),
       options: job.options,
       keySource: previousKeySource(job.previousKeys),
       onProgress,

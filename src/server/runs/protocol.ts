@@ -13,8 +13,16 @@ import type { RunOutputPaths } from './runFiles.js';
 
 export interface LinkJob {
   readonly runId: string;
-  /** Dataset ids are the dataset names, so keys files and summaries are named by id. */
-  readonly inputs: readonly { readonly name: string; readonly path: string; readonly bytes: number }[];
+  /**
+   * Dataset ids are the dataset names, so keys files and summaries are named by id. `repeats`:
+   * the dataset may hold several records of one person (runLink's LinkInput.repeats; default false).
+   */
+  readonly inputs: readonly {
+    readonly name: string;
+    readonly path: string;
+    readonly bytes: number;
+    readonly repeats?: boolean;
+  }[];
   readonly options: LinkOptionsInput;
   /** Per dataset id: the keys file of the previous succeeded run that keyed it, if any. */
   readonly previousKeys: Readonly<Record<string, string>>;

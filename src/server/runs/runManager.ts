@@ -25,6 +25,7 @@ import { CohortlinkError } from '../../errors.js';
 import { type LinkOptionsInput, linkOptionsSchema } from '../../matching/link/options.js';
 import type { ScorePoolStats } from '../../matching/score/pool.js';
 import { type AuditInput, appendAudit } from '../../store/audit.js';
+import { runCohortSnapshot, snapshotRunCohort } from '../../store/repos/cohortGovernance.js';
 import { recordUsage } from '../../store/repos/usage.js';
 import { LinkFailure, LinkHost } from './linkHost.js';
 import type { LinkDone, LinkJob } from './protocol.js';
@@ -133,6 +134,8 @@ export class RunManager {
           datasetIds: datasets,
           createdAt: at,
         });
+        // Roles, contact priority and attestation in force now govern the run's cohort outputs.
+        snapshotRunCohort(this.db, id, projectId);
         this.audit({
           ...actor,
           projectId,
@@ -207,6 +210,11 @@ export class RunManager {
   summary(runId: string): unknown {
     const json = this.repo.get(runId)?.summary_json;
     return json === null || json === undefined ? undefined : JSON.parse(json);
+  }
+
+  /** The organisation that requested the run (the one, besides admins, that may cancel or retry it). */
+  requestedBy(runId: string): string | undefined {
+    return this.repo.get(runId)?.requested_by;
   }
 
   /** Resolves when the run is no longer queued or running in this process (tests, benches). */
@@ -312,6 +320,7 @@ export class RunManager {
     const datasets = JSON.parse(row.dataset_ids_json) as string[];
     const stored = JSON.parse(row.options_json) as Omit<RunRequest, 'datasets'>;
     const options: LinkOptionsInput = linkOptionsSchema.parse({ ...stored, workers: this.workers });
+    const roles = runCohortSnapshot(this.db, id);
     const previousKeys: Record<string, string> = {};
     for (const d of datasets) {
       const prev = this.repo.previousKeysRun(row.project_id, d, id);
@@ -325,6 +334,10 @@ export class RunManager {
         name: d,
         path: this.files.encodings(d),
         bytes: this.files.encodingsBytes(d),
+        // A care dataset may hold a person several times (episodes): in a multi-party run those
+        // records go under the person's one key rather than becoming people of their own, who
+        // would escape the person's opt-out or death and be invited twice.
+        ...(options.mode === 'multi' && roles?.roles.get(d)?.role === 'records' ? { repeats: true } : {}),
       })),
       options,
       previousKeys,

@@ -13,8 +13,8 @@ const SECRET = 'test-disclosure-secret-0123456789';
 const key = createDisclosureKey(SECRET);
 
 describe('policy', () => {
-  it('defaults to NHS practice', () => {
-    expect(DEFAULT_POLICY).toEqual({ suppressBelow: 8, roundTo: 5, zero: 'publish', rounding: 'keyed' });
+  it('defaults to NHS practice, with zero suppressed like 1–7', () => {
+    expect(DEFAULT_POLICY).toEqual({ suppressBelow: 8, roundTo: 5, zero: 'suppress', rounding: 'keyed' });
   });
 
   it.each([
@@ -36,7 +36,7 @@ describe('policy', () => {
 
 describe('one cell under the default policy', () => {
   it.each([
-    [0, '0', 0],
+    [0, '<8', null],
     [1, '<8', null],
     [7, '<8', null],
     [8, '10', 10],
@@ -53,9 +53,13 @@ describe('one cell under the default policy', () => {
     },
   );
 
-  it('suppresses zero when the policy says so', () => {
-    const p = parsePolicy({ zero: 'suppress' });
-    expect(publishCount(0, 'total', p, key)).toEqual({ value: null, suppressed: true, display: '<8' });
+  it('shows 0 as "<8", indistinguishable from 1–7, and as 0 only when the policy says so', () => {
+    expect(publishCount(0, 'total', DEFAULT_POLICY, key)).toEqual(
+      publishCount(3, 'total', DEFAULT_POLICY, key),
+    );
+    const p = parsePolicy({ zero: 'publish' });
+    expect(publishCount(0, 'total', p, key)).toEqual({ value: 0, suppressed: false, display: '0' });
+    expect(publishCount(3, 'total', p, key)).toEqual({ value: null, suppressed: true, display: '<8' });
   });
 
   it.each([
@@ -111,9 +115,16 @@ describe('a whole feasibility result', () => {
 
   it('flags every suppressed cell and explains itself', () => {
     const r = publishFeasibility(raw, { key });
-    expect(r.suppressedCells).toEqual(['byRegion.E54000008', 'byAgeBand.65+', 'excluded.deceased']);
+    expect(r.suppressedCells).toEqual([
+      'byRegion.E54000008',
+      'byAgeBand.65+',
+      'excluded.deceased',
+      'excluded.optedOut',
+    ]);
     expect(r.byRegion.E54000008).toEqual({ value: null, suppressed: true, display: '<8' });
-    expect(r.excluded.optedOut.display).toBe('0');
+    // Zero opted out: shown like 1–7, so "nobody" is not a definite fact.
+    expect(r.excluded.optedOut.display).toBe('<8');
+    expect(r.note).toContain('and so are zeros');
     expect(r.policy).toEqual(DEFAULT_POLICY);
     expect(r.note).toContain('<8');
     expect(r.note).toContain('byAgeBand.65+');

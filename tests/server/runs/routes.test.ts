@@ -143,11 +143,15 @@ describe('runs routes', () => {
     const id = await succeededRun();
     expect((await call('researcher', 'POST', `/runs/${id}/retry`)).statusCode).toBe(409);
     expect((await call('researcher', 'POST', `/runs/${id}/cancel`)).statusCode).toBe(409);
-    const r = await call('hospital', 'POST', `/projects/${w.projectId}/runs`, {
+    // The spine is another organisation's: only a researcher (or admin) may run the two together.
+    const r = await call('researcher', 'POST', `/projects/${w.projectId}/runs`, {
       datasets: [w.datasets.hospital, w.datasets.spine],
       mode: 'many-to-one',
     });
-    const cancel = await call('hospital', 'POST', `/runs/${r.json().id}/cancel`);
+    expect(r.statusCode, r.body).toBe(202);
+    // Only the requesting organisation (or an admin) may cancel it.
+    expect((await call('hospital', 'POST', `/runs/${r.json().id}/cancel`)).statusCode).toBe(403);
+    const cancel = await call('researcher', 'POST', `/runs/${r.json().id}/cancel`);
     expect(cancel.statusCode).toBe(202);
     expect((await runs.settled(r.json().id)).state).toBe('cancelled');
     expect((await call('reviewer', 'POST', `/runs/${r.json().id}/retry`)).statusCode).toBe(403);
