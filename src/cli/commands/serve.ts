@@ -13,6 +13,8 @@ interface ServeFlags {
   logLevel: string;
   rateLimit?: number;
   disclosureSecretFile?: string;
+  feasibilityBudget?: number;
+  minRunRecords?: number;
 }
 
 /**
@@ -63,6 +65,16 @@ export function registerServe(program: Command): void {
       '--disclosure-secret-file <file>',
       'secret (≥ 16 bytes) keying disclosure-control rounding; or COHORTLINK_DISCLOSURE_SECRET. Without one the cohort routes are off',
     )
+    .option(
+      '--feasibility-budget <n>',
+      'feasibility questions per organisation per project unless an admin sets its own (default 20; see docs/disclosure-control.md)',
+      intOption('--feasibility-budget', 0, 1_000_000),
+    )
+    .option(
+      '--min-run-records <n>',
+      'records every dataset of a run must hold, against membership probing (default 100)',
+      intOption('--min-run-records', 1, 1_000_000_000),
+    )
     .action(async (flags: ServeFlags) => {
       const rateLimitMax = flags.rateLimit ?? rateLimitFromEnv();
       const key = disclosureKey(flags.disclosureSecretFile);
@@ -71,7 +83,11 @@ export function registerServe(program: Command): void {
         port: flags.port,
         host: flags.host,
         logger: { level: flags.logLevel },
-        config: rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 },
+        config: {
+          ...(rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 }),
+          ...(flags.feasibilityBudget === undefined ? {} : { feasibilityQueryBudget: flags.feasibilityBudget }),
+          ...(flags.minRunRecords === undefined ? {} : { minRunRecords: flags.minRunRecords }),
+        },
         ...serviceRoutes(key),
       });
       // One plain line, whatever the log level, so scripts and tests can find the port.
