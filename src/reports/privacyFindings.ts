@@ -10,24 +10,9 @@
  * (each becomes f or 1−f) but gives every filter the same popcount, which the popcount rule
  * rewards.
  */
-import type { DatasetPrivacy, SharedFilters } from './privacyRisk.js';
+import type { DatasetPrivacy, Finding, RiskLevel, SharedFilters } from './privacyTypes.js';
 
-export type RiskLevel = 'low' | 'moderate' | 'high';
-
-export interface Finding {
-  /** Stable identifier of the rule: bit-usage, rare-popcounts, duplicates, shared-filters, key-reuse, hardening. */
-  readonly id: string;
-  /** The dataset, the pair of datasets, or 'project'. */
-  readonly scope: string;
-  readonly title: string;
-  readonly level: RiskLevel;
-  /** The rule that produced the level, in words. */
-  readonly rule: string;
-  /** The figures the rule was applied to. */
-  readonly evidence: string;
-  /** What to do; null when nothing needs doing. */
-  readonly recommendation: string | null;
-}
+export type { Finding, RiskLevel } from './privacyTypes.js';
 
 export const BIT_USAGE_HIGH_CV = 0.35;
 export const BIT_USAGE_MODERATE_CV = 0.15;

@@ -13,14 +13,26 @@
 import type { HeaderLine } from '../encoding/ndjson.js';
 import type { EncodingsSource } from './datasetQuality.js';
 import { type EncodingStats, readEncodingStats } from './encodingStats.js';
-import {
-  type Finding,
-  privacyFindings,
-  type RiskLevel,
-  recommendationsOf,
-  worstLevel,
-} from './privacyFindings.js';
+import { privacyFindings, recommendationsOf, worstLevel } from './privacyFindings.js';
+import type {
+  BitFrequencyStats,
+  DatasetPrivacy,
+  Finding,
+  PopcountUniqueness,
+  RiskLevel,
+  SharedFilters,
+  UniquenessStats,
+} from './privacyTypes.js';
 import { type Provenance, provenance } from './provenance.js';
+
+export type {
+  BitFrequencyStats,
+  DatasetPrivacy,
+  HardeningInUse,
+  PopcountUniqueness,
+  SharedFilters,
+  UniquenessStats,
+} from './privacyTypes.js';
 
 export const PRIVACY_RISK_REPORT_FORMAT = 'cohortlink-privacy-risk-report/1';
 
@@ -32,84 +44,6 @@ export const ALMOST_ALWAYS_SET = 0.95;
 export const RARE_POPCOUNT_CLASS = 10;
 /** The sorted-frequency chart draws at most this many bars (means of equal runs of positions). */
 const PROFILE_BARS = 128;
-
-export interface BitFrequencyStats {
-  readonly positions: number;
-  readonly filters: number;
-  /** Share of filters that set a position: the least, most and average over positions. */
-  readonly minFrequency: number;
-  readonly maxFrequency: number;
-  readonly meanFrequency: number;
-  readonly sdFrequency: number;
-  /** sdFrequency / meanFrequency. */
-  readonly coefficientOfVariation: number;
-  /**
-   * The same with the spread binomial sampling alone would cause removed (small datasets look
-   * uneven by chance): √max(0, var − mean f(1−f)/n) / mean.
-   */
-  readonly coefficientOfVariationBeyondNoise: number;
-  /** maxFrequency / minFrequency; null when some position is never set. */
-  readonly maxMinRatio: number | null;
-  readonly neverSetShare: number;
-  readonly rarelySetShare: number;
-  readonly almostAlwaysSetShare: number;
-  /** Mean over positions of the binary entropy of its frequency, in bits (1 = a fair coin). */
-  readonly meanEntropy: number;
-  /** Frequencies sorted ascending, as the means of ≤ 128 equal runs of positions (in percent). */
-  readonly sortedProfile: readonly number[];
-}
-
-export interface PopcountUniqueness {
-  readonly popcount: number;
-  readonly filters: number;
-  /** Filters at this popcount whose exact bit pattern occurs once in the dataset. */
-  readonly unique: number;
-}
-
-export interface UniquenessStats {
-  readonly filters: number;
-  readonly uniqueFilters: number;
-  readonly uniqueShare: number;
-  readonly byPopcount: readonly PopcountUniqueness[];
-  readonly rarePopcountClass: number;
-  /** Unique filters at popcounts held by fewer than rarePopcountClass filters. */
-  readonly uniqueAtRarePopcounts: number;
-  readonly uniqueAtRarePopcountsShare: number;
-}
-
-export interface HardeningInUse {
-  readonly balance: boolean;
-  readonly salted: boolean;
-  readonly bitFlip: number;
-  readonly xorFolds: number;
-  /** Plain names of what is in use ('none' when nothing is). */
-  readonly described: string;
-}
-
-export interface DatasetPrivacy {
-  readonly name: string;
-  readonly records: number;
-  readonly filterBits: number;
-  readonly schemaFingerprint: string;
-  readonly keyFingerprint: string;
-  readonly hardening: HardeningInUse;
-  readonly bits: BitFrequencyStats;
-  readonly uniqueness: UniquenessStats;
-  readonly duplicates: {
-    readonly records: number;
-    readonly filters: number;
-    readonly largestGroup: number;
-    readonly share: number;
-  };
-}
-
-export interface SharedFilters {
-  readonly a: string;
-  readonly b: string;
-  readonly sameKey: boolean;
-  /** Distinct filters that occur in both datasets (0 when the keys differ: not compared). */
-  readonly sharedFilters: number;
-}
 
 export interface PrivacyRiskReport {
   readonly format: typeof PRIVACY_RISK_REPORT_FORMAT;
