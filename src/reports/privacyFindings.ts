@@ -92,7 +92,7 @@ export function rarePopcounts(d: DatasetPrivacy): Finding {
     recommendation:
       level === 'low'
         ? null
-        : 'Balance the filters: every filter then has exactly half its bits set, so a popcount no longer points to unusually long or short names and addresses. Small datasets are most exposed; pooling them before release helps too.',
+        : 'Balance the filters (every filter then has exactly half its bits set, so a popcount no longer points to unusually long or short names and addresses), but only together with XOR-folding or salting: balancing alone can be undone without the key. Small datasets are most exposed; pooling them before release helps too.',
   };
 }
 
@@ -114,18 +114,35 @@ export function duplicates(d: DatasetPrivacy): Finding {
   };
 }
 
+/**
+ * Hardening gets credit only for what has been measured to stop an attack (issue 12): against a
+ * pattern-mining attack on 50,000 generated people (uk schema), first names were re-identified
+ * for 88.6 % of records unhardened, 85.5–91.8 % with 2–5 % bit flips, 2.8 % XOR-folded and 0.9 %
+ * salted with the birth year (guessing: 2.1 %). Balancing looked strong (1.2–8.9 %) but is
+ * undone without the key: the 1,024 complement column pairs can be found, after which the file
+ * is the plain file bit for bit. So salting or XOR-folding rate low; balancing or bit flips alone
+ * rate as no hardening.
+ */
 export function hardening(d: DatasetPrivacy): Finding {
-  const none = d.hardening.described === 'none';
+  const h = d.hardening;
+  const effective = h.salted || h.xorFolds > 0;
+  const uncredited = [...(h.balance ? ['balancing'] : []), ...(h.bitFlip > 0 ? ['bit-flip noise'] : [])];
   return {
     id: 'hardening',
     scope: d.name,
     title: 'Hardening in use',
-    level: none ? 'moderate' : 'low',
-    rule: 'moderate when no hardening (balancing, salting, bit-flip noise, XOR-folding) is in use, so the secret alone protects the filters; low otherwise',
-    evidence: `hardening: ${d.hardening.described}`,
-    recommendation: none
-      ? 'Consider hardening the schema: salting or XOR-folding against frequency attacks, balancing against pattern mining, bit-flip noise against both. Each costs some linkage quality; measure it on generated data before adopting it.'
-      : null,
+    level: effective ? 'low' : 'moderate',
+    rule:
+      'low when salting or XOR-folding is in use (measured to bring a pattern-mining attack down to guessing); ' +
+      'moderate otherwise, including balancing or bit-flip noise alone, which did not stop it',
+    evidence:
+      `hardening: ${h.described}` +
+      (!effective && uncredited.length > 0
+        ? `; ${uncredited.join(' and ')} left per-name bit patterns an attacker can mine (re-identification 85.5–91.8 % with bit flips; balancing undone by finding complement pairs)`
+        : ''),
+    recommendation: effective
+      ? null
+      : 'Harden the schema with XOR-folding (filter.xorFolds) or salting with a stable field: on generated data they brought a pattern-mining attack from 88.6 % of first names to 2.8 % and 0.9 % (guessing 2.1 %). Balancing and bit-flip noise alone did not. Measure the linkage cost first (npm run bench:hardening-quality).',
   };
 }
 

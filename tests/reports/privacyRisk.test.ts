@@ -113,6 +113,18 @@ describe('privacy-risk report', () => {
     expect(r.datasets.find((d) => d.name === 'hard')!.hardening.described).toBe('salting, XOR-folding (1×)');
   });
 
+  it('gives balancing and bit flips no credit on their own: they were measured not to stop pattern mining', async () => {
+    const r = await buildPrivacyRiskReport({ name: 'p' }, [
+      file('balanced', even(100, 9), { filterBits: BITS, hardening: { balance: true, bitFlip: 0.05 } }),
+      file('folded', even(100, 10), { filterBits: BITS, hardening: { xorFolds: 1 } }),
+    ]);
+    const b = finding(r, 'hardening', 'balanced');
+    expect(b.level).toBe('moderate');
+    expect(b.evidence).toMatch(/balancing and bit-flip noise left per-name bit patterns/);
+    expect(b.recommendation).toMatch(/XOR-folding/);
+    expect(finding(r, 'hardening', 'folded').level).toBe('low');
+  });
+
   it('counts duplicate filters and filters shared by datasets with the same key', async () => {
     const base = even(500, 7);
     const dup = [...base, ...base.slice(0, 30), ...Array.from({ length: 12 }, () => base[40]!)];
