@@ -2,7 +2,7 @@
  * How well conservative exclusion matching finds opted-out people, and what it costs, on
  * generated populations the tests never see (other seeds, other sizes):
  *
- *   npm run bench:exclusion -- --people 20000 --seeds 11,12,13
+ *   npm run bench:exclusion -- --people 20000 --seeds 11,12,13 [--schema uk|FILE]
  *
  * For each population: generate (datasets/), encode every file with the built-in schema (the
  * CLI, as a data holder would), match spine, hospital and registry against the opt-out register
@@ -35,7 +35,7 @@ const rows = (path: string): string[][] =>
     .slice(1)
     .map((l) => l.split(','));
 
-async function population(people: number, seed: number): Promise<void> {
+async function population(people: number, seed: number, schema: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cohortlink-exclusion-bench-'));
   try {
     cli(['generate', '--people', String(people), '--seed', String(seed), '--out', dir]);
@@ -44,7 +44,7 @@ async function population(people: number, seed: number): Promise<void> {
       cli([
         'encode',
         '--schema',
-        'uk',
+        schema,
         '--secret-file',
         join(dir, 'secret.txt'),
         '--input',
@@ -95,9 +95,15 @@ async function population(people: number, seed: number): Promise<void> {
 }
 
 const { values } = parseArgs({
-  options: { people: { type: 'string', default: '20000' }, seeds: { type: 'string', default: '11,12,13' } },
+  options: {
+    people: { type: 'string', default: '20000' },
+    seeds: { type: 'string', default: '11,12,13' },
+    /** A built-in schema name or a schema file (to measure a hardened variant). */
+    schema: { type: 'string', default: 'uk' },
+  },
 });
 process.stdout.write(
   '| people | seed | dataset | opted-out records | recall | false exclusions | Dice threshold | tied by keys / by Dice only |\n|---|---|---|---|---|---|---|---|\n',
 );
-for (const seed of values.seeds.split(',').map(Number)) await population(Number(values.people), seed);
+for (const seed of values.seeds.split(',').map(Number))
+  await population(Number(values.people), seed, values.schema);
