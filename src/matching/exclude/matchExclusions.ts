@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { EncodedDataset } from '../input/readEncodings.js';
 import { runLink } from '../link/runLink.js';
 import { estimateAt, type ThresholdModel } from '../threshold/index.js';
+import { binOf, edgeOf } from '../threshold/scoreGrid.js';
 import { writeEncodingsSubset } from './encodingsSubset.js';
 import { DEFAULT_SHARED_KEY_RULE, type SharedKeyRule, sharedKeyMatches } from './sharedKeyMatches.js';
 
@@ -73,6 +74,8 @@ export interface ExclusionPairReport {
   readonly byKeys?: number;
   /** Of those, tied only by Dice at or above the threshold. */
   readonly byScoreOnly?: number;
+  /** The one-shared-key rule's Dice level (read off the null like the threshold). */
+  readonly oneKeyDice?: number;
 }
 
 export interface ExclusionResult {
@@ -82,35 +85,70 @@ export interface ExclusionResult {
 }
 
 /**
- * The Dice rule's threshold stays within [EXCLUSION_DICE_MIN, EXCLUSION_DICE_MAX] whatever the
- * run's own threshold (which can sit on the floor when its model fails, issue 13): below 0.7
- * look-alikes outnumber true matches many times over on generated populations, and the heavily
- * corrupted true matches a lower Dice would catch are caught by key agreement instead
- * (sharedKeyMatches.ts).
+ * The Dice levels of both rules are read off the pair's own null distribution (the best
+ * non-match scores the threshold model samples), so they mean the same on any encoding: a
+ * folded or clkhash-style filter moves every score, and fixed Dice levels tuned on one encoding
+ * exclude too many or too few on another (measured: XOR-folding the `uk` schema kept the fixed
+ * 0.75 / 0.6 levels' false exclusions at 0.4 % but tripled the opt-outs missed).
+ *   - The Dice rule starts where only NULL_SHARE_SCORE of non-matches' best scores reach: 0.75
+ *     on the unfolded `uk` schema, whatever the run's own threshold (which can sit on the floor
+ *     when its model fails, issue 13).
+ *   - One shared block key needs a Dice that NULL_SHARE_ONE_KEY of non-matches reach (0.6 on the
+ *     unfolded `uk` schema): a weak bar, since the shared key carries most of the evidence.
+ * Without a null sample of MIN_NULL_SAMPLE scores (a handful of death records), the levels
+ * measured on the unfolded `uk` schema are used.
  */
-export const EXCLUSION_DICE_MIN = 0.75;
-export const EXCLUSION_DICE_MAX = 0.8;
+export const NULL_SHARE_SCORE = 0.002;
+export const NULL_SHARE_ONE_KEY = 0.4;
+export const MIN_NULL_SAMPLE = 200;
+export const FALLBACK_SCORE = 0.75;
+export const FALLBACK_ONE_KEY = 0.6;
+/** How far above its start the Dice rule's threshold may go looking for the recall target. */
+export const EXCLUSION_BAND = 0.05;
+
+export interface ExclusionLevels {
+  readonly threshold: number;
+  /** Estimated recall of true matches at `threshold` (null: the model found no matches). */
+  readonly estimatedRecall: number | null;
+  /** Dice a record sharing one block key with a source record needs (sharedKeyMatches.ts). */
+  readonly oneKeyDice: number;
+  readonly calibrated: boolean;
+}
+
+/** The lowest score (on the model's grid) that at most `share` of the null reaches. */
+function nullQuantile(model: ThresholdModel, share: number): number {
+  for (let k = binOf(model.floor); k < model.nullTail.length; k++)
+    if (model.nullTail[k]! <= share) return edgeOf(k);
+  return 1;
+}
 
 /**
- * The highest threshold in [EXCLUSION_DICE_MIN, cap] whose estimated recall reaches
- * EXCLUSION_RECALL, where cap is the link threshold less EXCLUSION_MARGIN (kept within the
- * band); EXCLUSION_DICE_MIN when the model cannot certify that recall in the band (a small
- * source: a handful of death records).
+ * The Dice rule's threshold: the highest in [start, cap] whose estimated recall reaches
+ * EXCLUSION_RECALL, where start is the null quantile above and cap is start + EXCLUSION_BAND
+ * (and at most the link threshold less EXCLUSION_MARGIN); start when the model cannot certify
+ * that recall in the band.
  */
-export function exclusionThreshold(
+export function exclusionLevels(
   model: ThresholdModel | undefined,
   floor: number,
   linkThreshold: number,
-): { threshold: number; estimatedRecall: number | null } {
-  const lowest = Math.max(floor, EXCLUSION_DICE_MIN);
-  const cap = Math.max(lowest, Math.min(EXCLUSION_DICE_MAX, linkThreshold - EXCLUSION_MARGIN));
-  if (model === undefined || model.estimatedMatches <= 0)
-    return { threshold: round3(lowest), estimatedRecall: null };
-  for (let t = cap; t >= lowest - 1e-9; t -= SEARCH_STEP) {
+): ExclusionLevels {
+  const calibrated = model !== undefined && model.nullSample >= MIN_NULL_SAMPLE;
+  const start = Math.max(floor, calibrated ? nullQuantile(model, NULL_SHARE_SCORE) : FALLBACK_SCORE);
+  const oneKeyDice = Math.max(floor, calibrated ? nullQuantile(model, NULL_SHARE_ONE_KEY) : FALLBACK_ONE_KEY);
+  const cap = Math.max(start, Math.min(start + EXCLUSION_BAND, linkThreshold - EXCLUSION_MARGIN));
+  const at = (threshold: number, estimatedRecall: number | null): ExclusionLevels => ({
+    threshold: round3(threshold),
+    estimatedRecall,
+    oneKeyDice: round3(oneKeyDice),
+    calibrated,
+  });
+  if (model === undefined || model.estimatedMatches <= 0) return at(start, null);
+  for (let t = cap; t >= start - 1e-9; t -= SEARCH_STEP) {
     const recall = estimateAt(model, t).recall;
-    if (recall >= EXCLUSION_RECALL) return { threshold: round3(t), estimatedRecall: recall };
+    if (recall >= EXCLUSION_RECALL) return at(t, recall);
   }
-  return { threshold: round3(lowest), estimatedRecall: estimateAt(model, lowest).recall };
+  return at(start, estimateAt(model, start).recall);
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -151,12 +189,13 @@ export async function matchExclusions(req: ExclusionRequest): Promise<ExclusionR
           },
           ...(req.signal ? { signal: req.signal } : {}),
         });
-        const chosen = exclusionThreshold(result.thresholdModel, req.floor, req.linkThreshold);
+        const chosen = exclusionLevels(result.thresholdModel, req.floor, req.linkThreshold);
         const links = result.pairs[0]!.linksAtFloor;
         const [t, s] = result.datasets as [EncodedDataset, EncodedDataset];
         const hit = sharedKeyMatches(t, s, {
           ...(req.sharedKeys ?? DEFAULT_SHARED_KEY_RULE),
           floor: req.floor,
+          oneKeyDice: chosen.oneKeyDice,
         });
         const byKeys = hit.reduce((a, x) => a + (x >= 0 ? 1 : 0), 0);
         let byScoreOnly = 0;
@@ -172,6 +211,7 @@ export async function matchExclusions(req: ExclusionRequest): Promise<ExclusionR
           ...report(target, source, s.store.count, chosen, byKeys + byScoreOnly),
           byKeys,
           byScoreOnly,
+          oneKeyDice: chosen.oneKeyDice,
         });
       }
     }

@@ -10,7 +10,7 @@
  */
 import type { EncodedDataset } from '../input/readEncodings.js';
 import { runLink } from '../link/runLink.js';
-import { EXCLUSION_MARGIN, type ExclusionTarget, exclusionThreshold } from './matchExclusions.js';
+import { EXCLUSION_MARGIN, type ExclusionTarget, exclusionLevels } from './matchExclusions.js';
 import { DEFAULT_SHARED_KEY_RULE, sharedKeyMatches } from './sharedKeyMatches.js';
 
 export interface TieRequest {
@@ -53,7 +53,8 @@ export async function matchTies(req: TieRequest): Promise<Tie[]> {
         inputs: [{ name: 'a', path: a.path }],
         options: {
           mode: 'dedup',
-          threshold: exclusionThreshold(undefined, req.floor, req.linkThreshold + EXCLUSION_MARGIN).threshold,
+          // Dedup has no threshold model to read the null from: the unfolded `uk` level.
+          threshold: exclusionLevels(undefined, req.floor, req.linkThreshold + EXCLUSION_MARGIN).threshold,
           floor: req.floor,
           workers,
         },
@@ -78,8 +79,12 @@ export async function matchTies(req: TieRequest): Promise<Tie[]> {
         options: { mode: 'many-to-one', threshold: req.floor, floor: req.floor, workers },
       });
       const [da, db] = r.datasets as [EncodedDataset, EncodedDataset];
-      const chosen = exclusionThreshold(r.thresholdModel, req.floor, req.linkThreshold);
-      const partner = sharedKeyMatches(da, db, { ...DEFAULT_SHARED_KEY_RULE, floor: req.floor });
+      const chosen = exclusionLevels(r.thresholdModel, req.floor, req.linkThreshold);
+      const partner = sharedKeyMatches(da, db, {
+        ...DEFAULT_SHARED_KEY_RULE,
+        floor: req.floor,
+        oneKeyDice: chosen.oneKeyDice,
+      });
       const links = r.pairs[0]!.linksAtFloor;
       for (let k = 0; k < links.length; k++)
         if (links.score[k]! >= chosen.threshold && partner[links.left[k]!]! < 0)

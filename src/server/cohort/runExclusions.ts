@@ -24,7 +24,7 @@ import { cohortFilePath } from './cohortFiles.js';
 import type { ExclusionJob, ExclusionOutcome } from './exclusionJob.js';
 
 /** Bump when the matching rule changes, so cached matches are recomputed. */
-const MATCHING_VERSION = 2;
+const MATCHING_VERSION = 3;
 
 export interface RunExclusions {
   readonly fingerprint: string;
