@@ -85,7 +85,9 @@ export function registerServe(program: Command): void {
         logger: { level: flags.logLevel },
         config: {
           ...(rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 }),
-          ...(flags.feasibilityBudget === undefined ? {} : { feasibilityQueryBudget: flags.feasibilityBudget }),
+          ...(flags.feasibilityBudget === undefined
+            ? {}
+            : { feasibilityQueryBudget: flags.feasibilityBudget }),
           ...(flags.minRunRecords === undefined ? {} : { minRunRecords: flags.minRunRecords }),
         },
         ...serviceRoutes(key),
