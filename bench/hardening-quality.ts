@@ -46,6 +46,11 @@ const VARIANTS: readonly Variant[] = [
     cohortlink: (s) => filter(s, { xorFolds: 1 }),
   },
   {
+    name: 'XOR fold twice, hash 4× (length kept)',
+    clkhash: (s) => clkConfig(s, { xor_folds: 2 }),
+    cohortlink: (s) => filter(s, { xorFolds: 2 }),
+  },
+  {
     name: 'XOR fold to half length',
     clkhash: (s) => clkConfig(s, { l: ((s.clkConfig as Json).l as number) / 2, xor_folds: 1 }),
     cohortlink: (s) => filter(s, { bits: ((s.filter as Json).bits as number) / 2, xorFolds: 1 }),

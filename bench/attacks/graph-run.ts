@@ -36,6 +36,10 @@ export const VARIANTS: readonly [string, (base: Record<string, unknown>) => Reco
     (b) => ({ ...b, filter: { bits: 1024, hash: 'blake2s', xorFolds: 1 } }),
   ],
   [
+    '1024 bits, hashed at 4096, 2 XOR folds',
+    (b) => ({ ...b, filter: { bits: 1024, hash: 'blake2s', xorFolds: 2 } }),
+  ],
+  [
     '512 bits, hashed at 1024, 1 XOR fold',
     (b) => ({ ...b, filter: { bits: 512, hash: 'blake2s', xorFolds: 1 } }),
   ],

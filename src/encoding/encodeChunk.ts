@@ -1,5 +1,6 @@
 import { csvParseRows } from 'd3-dsv';
 import { LineBuffer } from './lineBuffer.js';
+import { refProblem } from './ndjson.js';
 import { emptySummary, type QualitySummary, type RowRejection } from './quality.js';
 import type { RecordEncoder } from './recordEncoder.js';
 
@@ -146,12 +147,9 @@ export function encodeChunk(ctx: ChunkContext, bytes: Uint8Array): ChunkResult {
       return null;
     }
     const ref = row[ctx.refIndex]!.trim();
-    if (ref.length === 0) {
-      reject(r, 'ref_empty');
-      return null;
-    }
-    if (ref.length > 256) {
-      reject(r, 'ref_too_long');
+    const problem = refProblem(ref);
+    if (problem !== undefined) {
+      reject(r, problem);
       return null;
     }
     const before = quality.encodedWithMissing;

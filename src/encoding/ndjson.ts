@@ -29,8 +29,30 @@ export const headerLine = z.object({
 });
 export type HeaderLine = z.infer<typeof headerLine>;
 
+/** Longest record reference, in UTF-16 code units. */
+export const MAX_REF_LENGTH = 256;
+/**
+ * Characters a record reference may not hold: C0 and C1 controls (newline, NUL, DEL …) and the
+ * Unicode line and paragraph separators. A ref travels through keys files, invitation lists and
+ * CSV downloads, split into lines by many readers; one newline in one ref broke every later run
+ * of its project (issue 14).
+ */
+const REF_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Why a record reference is refused, as a reason code, or undefined when it is acceptable. */
+export function refProblem(ref: string): 'ref_empty' | 'ref_too_long' | 'ref_control_character' | undefined {
+  if (ref.length === 0) return 'ref_empty';
+  if (ref.length > MAX_REF_LENGTH) return 'ref_too_long';
+  if (REF_FORBIDDEN.test(ref)) return 'ref_control_character';
+  return undefined;
+}
+
 export const recordLine = z.object({
-  ref: z.string().min(1).max(256),
+  ref: z
+    .string()
+    .min(1)
+    .max(MAX_REF_LENGTH)
+    .refine((r) => refProblem(r) === undefined, 'must not hold control characters'),
   clk: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/),
   blocks: z.record(z.string(), z.string()).default({}),
 });

@@ -168,6 +168,20 @@ describe('cohortlink encode (CLI)', () => {
     ]);
   });
 
+  it('rejects a reference holding a newline or another control character, naming the row', () => {
+    const row = (ref: string) => `${ref}${ROWS[3]!.slice(ROWS[3]!.indexOf(','))}`;
+    const input = csv('ctrl.csv', [HEADER, ROWS[0]!, row('"p\nx"'), row('p\u0007y'), ROWS[3]!]);
+    const out = join(dir, 'ctrl.ndjson');
+    const r = encodeUk(input, out, '--max-rejects', '5');
+    expect(r.status, r.stderr).toBe(0);
+    const { records, summary } = readNdjson(out);
+    expect(records.map((x) => x.ref)).toEqual(['p1', 'p4']);
+    expect(summary.rejections).toEqual([
+      { row: 2, reason: 'ref_control_character' },
+      { row: 3, reason: 'ref_control_character' },
+    ]);
+  });
+
   it('stops on a broken quote with the line number and leaves no output', () => {
     const input = csv('quote.csv', [HEADER, ROWS[0]!, 'p5,,"Ann,Lee,1970-01-01,F,LS6 2AB', ROWS[3]!]);
     const out = join(dir, 'quote.ndjson');

@@ -8,10 +8,15 @@
  * Validation is strict but cheap per line: the header and summary go through zod, record lines
  * are checked by hand (a zod parse per record would cost more than decoding the CLK).
  */
-import { type HeaderLine, headerLine, type SummaryLine, summaryLine } from '../../encoding/ndjson.js';
+import {
+  type HeaderLine,
+  headerLine,
+  MAX_REF_LENGTH,
+  refProblem,
+  type SummaryLine,
+  summaryLine,
+} from '../../encoding/ndjson.js';
 import { CohortlinkError, issuesFromZod } from '../../errors.js';
-
-const MAX_REF_LENGTH = 256;
 
 export abstract class EncodingsLineParser {
   protected lineNo = 0;
@@ -148,7 +153,10 @@ export abstract class EncodingsLineParser {
   }
 
   private addRecord(ref: string, clk: string, keys: Int32Array): void {
-    if (ref.length === 0 || ref.length > MAX_REF_LENGTH)
+    const problem = refProblem(ref);
+    if (problem === 'ref_control_character')
+      throw this.fail('field "ref" must not hold control characters (newline, NUL, DEL …)');
+    if (problem !== undefined)
       throw this.fail(`field "ref" must be a string of 1–${MAX_REF_LENGTH} characters`);
     if (clk.length !== this.base64Length)
       throw this.fail(`field "clk" does not hold ${this.header?.filterBits} bits`);
