@@ -83,10 +83,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    // Uploads of hundreds of MB take seconds; the default timeouts are generous enough, but a
-    // request must not be cut at an arbitrary point: only idle connections time out.
-    requestTimeout: 0,
+    // An upload of hundreds of MB takes seconds to minutes, so the request timeout is long; a
+    // client that stops sending, or trickles a body, is cut off by the idle-socket and whole-
+    // request limits instead of holding a socket and a temp file for ever (config.ts).
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks the request and header timeouts only this often (default 30 s).
+    http: {
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4)),
+      ),
+    },
   }).withTypeProvider<ZodTypeProvider>();
+  // Node wants headersTimeout ≤ requestTimeout; Fastify has no option for it.
+  app.server.headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
   app.addHook('onClose', async () => loopDelay.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -42,6 +42,18 @@ export const serviceConfigSchema = z.object({
    * Raised only by tests that ask many questions.
    */
   feasibilityQueryBudget: z.number().int().min(0).default(20),
+  /**
+   * Timeouts (ms), so no client can hold a socket, a temp file or a file descriptor for ever
+   * (issue 14). A socket idle for connectionTimeoutMs is closed (2 min: longer than the slowest
+   * answer the service computes while the client waits, a first cohort build with exclusion
+   * matching on a large run); a request (headers and body together) must
+   * arrive within requestTimeoutMs (10 min: a 4 GiB upload at 10 MB/s takes 7); headers within
+   * headersTimeoutMs; an idle keep-alive connection is closed after keepAliveTimeoutMs.
+   */
+  connectionTimeoutMs: z.number().int().positive().default(120_000),
+  requestTimeoutMs: z.number().int().positive().default(600_000),
+  headersTimeoutMs: z.number().int().positive().default(30_000),
+  keepAliveTimeoutMs: z.number().int().positive().default(5_000),
 });
 
 export type ServiceConfig = z.output<typeof serviceConfigSchema>;
