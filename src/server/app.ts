@@ -8,7 +8,7 @@
  *       └ one encapsulated context per RoutePlugin: the built-in resources, then deps.routes
  *         (e.g. the run manager's)
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -16,11 +16,12 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { CohortlinkError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { DataFiles } from '../store/files.js';
+import { authenticateToken } from '../store/tokens.js';
 import { type ServiceConfigInput, serviceConfigSchema } from './config.js';
 import { createContext, type RoutePlugin, type ServiceContext } from './context.js';
 import { EventLoopDelay } from './eventLoopMetrics.js';
 import { httpMetrics, MetricsRegistry } from './metrics.js';
-import { authenticate } from './plugins/auth.js';
+import { authenticate, BEARER_TOKEN } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -67,6 +68,8 @@ const BUILT_IN_ROUTES: readonly RoutePlugin[] = [
 
 /** A client-supplied request id is kept only if it is short and plain (it goes into logs). */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** Rate-limit buckets kept (LRU): one per live token plus one per address sending noise. */
+const RATE_LIMIT_BUCKETS = 20_000;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const config = serviceConfigSchema.parse(deps.config ?? {});
@@ -108,25 +111,30 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(helmet, { global: true });
-  if (config.rateLimitMax > 0)
+  if (config.rateLimitMax > 0) {
     await app.register(rateLimit, {
-      global: true,
+      // Not per route: an app-level hook runs before the API scope's authentication, so requests
+      // that fail it are counted too (per route, a 401 came first and noise was never limited).
+      global: false,
       max: config.rateLimitMax,
       timeWindow: config.rateLimitWindowMs,
-      // Per token: the hash of the Authorization header (not the token itself, which must not be
-      // kept in memory longer than a request); per address without one.
+      // Per VERIFIED token (its id), per address for everything else: keying by the raw header
+      // let 5,100 garbage headers evict a real token's bucket and left unauthenticated clients
+      // unlimited (issue 14). A bucket per address bounds what noise can create.
       keyGenerator: (req) => {
-        const auth = req.headers.authorization;
-        return auth === undefined
-          ? `ip:${req.ip}`
-          : `t:${createHash('sha256').update(auth).digest('base64url')}`;
+        const token = BEARER_TOKEN.exec(req.headers.authorization ?? '')?.[1];
+        const a = token === undefined ? undefined : authenticateToken(deps.db, token);
+        return a?.ok ? `t:${a.principal.tokenId}` : `ip:${req.ip}`;
       },
+      cache: RATE_LIMIT_BUCKETS,
       errorResponseBuilder: (_req, c) =>
         new CohortlinkError(
           'CL_RATE_LIMITED',
           `rate limit of ${c.max} requests per ${c.after} exceeded; retry later`,
         ),
     });
+    app.addHook('onRequest', app.rateLimit());
+  }
   await registerOpenApi(app);
   registerMetrics(app, metrics, http);
   await app.register(async (scope) => healthRoutes(scope, ctx));

@@ -90,6 +90,21 @@ describe('rate limit', () => {
     expect(limited.body.error.code).toBe('CL_RATE_LIMITED');
     expect((await call(s, 'GET', '/projects', { token: other })).status).toBe(200);
   });
+
+  it('cannot be evicted or dodged with garbage Authorization headers', async () => {
+    s = await startTestService({ rateLimitMax: 3 });
+    const real = createToken(s.db, { organisationId: createOrganisation(s.db, 'C').id, role: 'admin' }).token;
+    for (let i = 0; i < 3; i++) expect((await call(s, 'GET', '/projects', { token: real })).status).toBe(200);
+    // Noise with a fresh made-up token every time shares its address's one bucket: limited at
+    // once, and it creates no bucket that could push the real token's out.
+    const noise = [];
+    for (let i = 0; i < 40; i++)
+      noise.push((await call(s, 'GET', '/projects', { token: `clt_garbage${i}xxxxxxxxxxxxxxxxxx` })).status);
+    expect(noise.slice(0, 5), JSON.stringify(noise)).toEqual([401, 401, 401, 429, 429]);
+    expect(noise.slice(3).every((x) => x === 429)).toBe(true);
+    // The real token's bucket is still there, and still spent.
+    expect((await call(s, 'GET', '/projects', { token: real })).status).toBe(429);
+  });
 });
 
 describe('serve rate limit setting', () => {
