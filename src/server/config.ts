@@ -42,6 +42,8 @@ export const serviceConfigSchema = z.object({
    * Raised only by tests that ask many questions.
    */
   feasibilityQueryBudget: z.number().int().min(0).default(20),
+  /** Runs whose joined people stay in memory for cohort questions (least recently used dropped). */
+  cohortCacheRuns: z.number().int().min(1).default(4),
   /**
    * Timeouts (ms), so no client can hold a socket, a temp file or a file descriptor for ever
    * (issue 14). A socket idle for connectionTimeoutMs is closed (2 min: longer than the slowest

@@ -105,7 +105,8 @@ beforeAll(async () => {
   let made: RunManager | undefined;
   // The generated opt-out register holds about 5% of the people (~100 of 2000): below the
   // service's default minimum for a run, so this test lowers it.
-  s = await startTestService({ rateLimitMax: 0, minRunRecords: 20 }, [
+  // One run's people in memory at a time: the test's later questions on the first run rebuild it.
+  s = await startTestService({ rateLimitMax: 0, minRunRecords: 20, cohortCacheRuns: 1 }, [
     async (app, ctx) => {
       made = new RunManager({ db: ctx.db, layout: runsLayout(ctx.files), workers: 1 });
       await runRoutePlugin({ runs: made })(app, ctx);
@@ -417,6 +418,9 @@ describe('cohort selection over HTTP', () => {
       expect(actions).toContain(a);
     const details = rows.map((r) => r.detail_json).join('\n');
     for (const ref of personOf.get('hospital')!.keys()) expect(details.includes(ref)).toBe(false);
+    // The cohort cache is bounded (least recently used run dropped), and says so in /metrics.
+    const metrics = await (await fetch(`${s.base}/metrics`)).text();
+    expect(metrics).toMatch(/^cohortlink_cohort_cache_runs 1$/m);
     const usage = s.db.prepare('SELECT DISTINCT kind FROM usage').pluck().all();
     expect(usage).toEqual(expect.arrayContaining(['feasibility', 'invitations']));
   });

@@ -213,12 +213,37 @@ describe('cohort governance', () => {
     expect(pending.status, pending.text).toBe(200);
     expect(pending.body.lists.length).toBe(1);
     expect(pending.body.lists[0]).toMatchObject({ datasetId: ds.spine, invitationId: inv.body.id });
+    const audits = () =>
+      s.db
+        .prepare("SELECT COUNT(*) FROM audit WHERE action = 'invitations.list.read'")
+        .pluck()
+        .get() as number;
+    const before = audits();
+    // HEAD sends nothing: not marked read, not audited.
+    const head = await call(s, 'HEAD', pending.body.lists[0].href, { token: tokens.GP });
+    expect(head.status).toBe(200);
+    expect(audits()).toBe(before);
+    const still = await call(s, 'GET', `/projects/${project}/invitations?pending=true`, { token: tokens.GP });
+    expect(still.body.lists.length).toBe(1);
     const got = await call(s, 'GET', pending.body.lists[0].href, { token: tokens.GP });
     expect(got.status).toBe(200);
+    expect(got.headers.get('cache-control')).toBe('no-store');
+    expect(audits()).toBe(before + 1);
     const after = await call(s, 'GET', `/projects/${project}/invitations?pending=true`, { token: tokens.GP });
     expect(after.body.lists).toEqual([]);
     const all = await call(s, 'GET', `/projects/${project}/invitations`, { token: tokens.GP });
     expect(all.body.lists[0].firstReadAt).not.toBeNull();
+    // Keys likewise: HEAD is not a read; a read is audited and never cached.
+    const keysAudits = () =>
+      s.db.prepare("SELECT COUNT(*) FROM audit WHERE action = 'run.keys.read'").pluck().get() as number;
+    const k0 = keysAudits();
+    const keysPath = `/runs/${runId}/datasets/${ds.spine}/keys`;
+    expect((await call(s, 'HEAD', keysPath, { token: tokens.GP })).status).toBe(200);
+    expect(keysAudits()).toBe(k0);
+    const keys = await call(s, 'GET', keysPath, { token: tokens.GP });
+    expect(keys.status).toBe(200);
+    expect(keys.headers.get('cache-control')).toBe('no-store');
+    expect(keysAudits()).toBe(k0 + 1);
     // A researcher has no lists to see.
     expect(
       (await call(s, 'GET', `/projects/${project}/invitations`, { token: tokens.University })).status,

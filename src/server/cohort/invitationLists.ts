@@ -12,6 +12,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { CohortSelection } from '../../cohort/evaluate/index.js';
+import { csvField } from '../../matching/output/atomicFiles.js';
 import type { DataFiles } from '../../store/files.js';
 import { commitFile, invitationListPath } from './cohortFiles.js';
 import type { RunCohort } from './runCohort.js';
@@ -107,7 +108,8 @@ export async function writeInvitationLists(
     const temp = files.tempPath();
     const f = await open(temp, 'wx');
     try {
-      await f.write(`ref\n${refs.map((r) => `${r}\n`).join('')}`);
+      // RFC 4180: a ref holding a comma or quote is quoted, so the list reads back exactly.
+      await f.write(`ref\n${refs.map((r) => `${csvField(r)}\n`).join('')}`);
       await f.sync();
     } finally {
       await f.close();

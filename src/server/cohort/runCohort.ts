@@ -30,6 +30,7 @@ import {
 } from '../../store/repos/cohortGovernance.js';
 import { type Dataset, getDataset } from '../../store/repos/datasets.js';
 import type { ServiceContext } from '../context.js';
+import type { Gauge } from '../metrics.js';
 import { RunFiles } from '../runs/runFiles.js';
 import { runRepo } from '../runs/runRepo.js';
 import { cohortFilePath } from './cohortFiles.js';
@@ -83,12 +84,30 @@ export class RunCohorts {
   private readonly files: RunFiles;
   private readonly exclusions: ExclusionMatcher;
 
+  private readonly cached: Gauge;
+
   constructor(private readonly ctx: ServiceContext) {
     this.files = new RunFiles({
       datasetEncodings: (id) => ctx.files.datasetPath(id),
       runsRoot: () => join(ctx.files.root, 'runs'),
     });
     this.exclusions = new ExclusionMatcher(ctx, this.files);
+    this.cached = ctx.metrics.gauge(
+      'cohortlink_cohort_cache_runs',
+      'Runs whose joined people are held in memory for cohort questions',
+    );
+  }
+
+  /**
+   * Keeps the most recently used runs only (ctx.config.cohortCacheRuns): a 300k-person run's
+   * people take ~300 MB, and without a bound every run ever queried stayed in memory (issue 14).
+   */
+  private remember(runId: string, entry: { fingerprint: string; cohort: Promise<RunCohort> }): void {
+    this.cache.delete(runId);
+    this.cache.set(runId, entry);
+    while (this.cache.size > this.ctx.config.cohortCacheRuns)
+      this.cache.delete(this.cache.keys().next().value!);
+    this.cached.set(this.cache.size);
   }
 
   /** Drops cached joins that used this dataset (its attributes, events or role changed). */
@@ -126,12 +145,16 @@ export class RunCohorts {
       snapshot,
     );
     const cached = this.cache.get(runId);
-    if (cached !== undefined && cached.fingerprint === plan.fingerprint) return cached.cohort;
+    if (cached !== undefined && cached.fingerprint === plan.fingerprint) {
+      this.remember(runId, cached);
+      return cached.cohort;
+    }
     const cohort = this.build(runId, snapshot, plan);
-    this.cache.set(runId, { fingerprint: plan.fingerprint, cohort });
+    this.remember(runId, { fingerprint: plan.fingerprint, cohort });
     // A failed build is not cached: the cause (e.g. missing keys) may be fixed.
     cohort.catch(() => {
       if (this.cache.get(runId)?.cohort === cohort) this.cache.delete(runId);
+      this.cached.set(this.cache.size);
     });
     return cohort;
   }

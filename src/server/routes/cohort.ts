@@ -577,16 +577,20 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
         const records = invitationListRecords(ctx.db, id, datasetId);
         if (d === undefined || d.organisationId !== principal.organisationId || records === undefined)
           throw notFound;
-        ctx.transaction(() => {
-          markInvitationListRead(ctx.db, id, datasetId, new Date().toISOString());
-          ctx.audit(req, {
-            action: 'invitations.list.read',
-            projectId: inv.projectId,
-            target: id,
-            detail: { datasetId },
+        // HEAD sends no list: nothing was read, so nothing is marked or audited.
+        if (req.method !== 'HEAD')
+          ctx.transaction(() => {
+            markInvitationListRead(ctx.db, id, datasetId, new Date().toISOString());
+            ctx.audit(req, {
+              action: 'invitations.list.read',
+              projectId: inv.projectId,
+              target: id,
+              detail: { datasetId },
+            });
           });
-        });
         reply.header('content-type', 'text/csv; charset=utf-8');
+        // Refs of the provider's own patients: no cache (browser, proxy) may keep a copy.
+        reply.header('cache-control', 'no-store');
         return reply.send(createReadStream(invitationListPath(ctx.files, id, datasetId)));
       },
     );

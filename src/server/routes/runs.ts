@@ -338,15 +338,19 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
           `run ${id} has no keys for dataset ${datasetId} visible to you`,
         );
       const records = Math.max(0, Math.min(limit ?? file.records, file.records - offset));
-      ctx.transaction(() =>
-        ctx.audit(req, {
-          projectId: status.projectId,
-          action: 'run.keys.read',
-          target: id,
-          detail: { datasetId, offset, records },
-        }),
-      );
+      // HEAD sends no keys: nothing was read, so nothing is audited.
+      if (req.method !== 'HEAD')
+        ctx.transaction(() =>
+          ctx.audit(req, {
+            projectId: status.projectId,
+            action: 'run.keys.read',
+            target: id,
+            detail: { datasetId, offset, records },
+          }),
+        );
       reply.header('content-type', 'text/csv; charset=utf-8');
+      // Refs and linkage keys: no cache (browser, proxy) may keep a copy.
+      reply.header('cache-control', 'no-store');
       reply.header('x-total-records', String(file.records));
       if (offset === 0 && limit === undefined) return reply.send(createReadStream(file.path));
       return reply.send(Readable.from(page(file.path, offset, records)));
