@@ -45,10 +45,26 @@ describe('readEncodings', () => {
     ['bad base64', { ref: 'x', clk: `!${clk(1).slice(1)}` }, /line 2 field "clk" is not valid base64/],
     ['empty ref', { ref: '', clk: clk(1) }, /line 2 field "ref"/],
     // A newline, NUL or DEL in a ref would later break every keys file and list it reaches.
-    ['a newline in a ref', { ref: 'a\nb', clk: clk(1) }, /line 2 field "ref" must not hold control characters/],
-    ['a NUL in a ref', { ref: 'a\u0000b', clk: clk(1) }, /line 2 field "ref" must not hold control characters/],
-    ['a raw DEL in a ref (fast path)', `{"ref":"a\u007fb","clk":"${clk(1)}","blocks":{}}`, /line 2 field "ref" must not hold control/],
-    ['a line separator in a ref', { ref: 'a\u2028b', clk: clk(1) }, /line 2 field "ref" must not hold control/],
+    [
+      'a newline in a ref',
+      { ref: 'a\nb', clk: clk(1) },
+      /line 2 field "ref" must not hold control characters/,
+    ],
+    [
+      'a NUL in a ref',
+      { ref: 'a\u0000b', clk: clk(1) },
+      /line 2 field "ref" must not hold control characters/,
+    ],
+    [
+      'a raw DEL in a ref (fast path)',
+      `{"ref":"a\u007fb","clk":"${clk(1)}","blocks":{}}`,
+      /line 2 field "ref" must not hold control/,
+    ],
+    [
+      'a line separator in a ref',
+      { ref: 'a\u2028b', clk: clk(1) },
+      /line 2 field "ref" must not hold control/,
+    ],
     ['non-string key', { ref: 'x', clk: clk(1), blocks: { k1: 5 } }, /line 2 field "blocks.k1"/],
   ])('refuses %s, naming the line', async (_what, line, message) => {
     await expect(readEncodings(file('bad.ndjson', [H, line]), { name: 'bad' })).rejects.toThrow(message);
