@@ -319,6 +319,17 @@ describe('cohort selection over HTTP', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0].path).toBe('$.where.age.max');
+    // A dataset the run does not hold is a mistake, not a question whose answer is 0.
+    const unknown = await call(s, 'POST', `/runs/${runId}/feasibility`, {
+      token: tokens.University,
+      json: {
+        criteria: criteria({
+          all: [{ sex: ['female'] }, { event: { system: 'ICD-10', codes: ['E11*'], dataset: 'nosuch' } }],
+        }),
+      },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.issues[0].path).toBe('$.where.all[1].event.dataset');
     const provider = await call(s, 'POST', `/runs/${runId}/feasibility`, {
       token: tokens.Hospital,
       json: { criteria: FEMALE_40_64 },

@@ -53,6 +53,11 @@ export function compileCohortPlan(
   criteria: CriteriaRequest,
   people: PeopleColumns,
   events: EventColumns,
+  /**
+   * Every dataset criteria may name (the run's): a name outside it is a mistake (400 naming its
+   * path), not a question whose answer is 0. Omitted: names are not checked.
+   */
+  knownDatasets?: readonly string[],
 ): CohortPlan {
   if (events.personOffsets.length !== people.count + 1) {
     throw new CohortlinkError(
@@ -60,7 +65,18 @@ export function compileCohortPlan(
       `event columns index ${events.personOffsets.length - 1} people but there are ${people.count}`,
     );
   }
+  if (knownDatasets !== undefined) checkDatasets(criteria.where, '$.where', new Set(knownDatasets));
   return { people, events, root: compileNode(criteria.where, people, events) };
+}
+
+function checkDatasets(c: Criterion, path: string, known: ReadonlySet<string>): void {
+  if ('all' in c) c.all.forEach((x, i) => checkDatasets(x, `${path}.all[${i}]`, known));
+  else if ('any' in c) c.any.forEach((x, i) => checkDatasets(x, `${path}.any[${i}]`, known));
+  else if ('not' in c) checkDatasets(c.not, `${path}.not`, known);
+  else if ('event' in c && c.event.dataset !== undefined && !known.has(c.event.dataset))
+    throw new CohortlinkError('CL_USAGE', 'the cohort criteria name a dataset the run does not hold', [
+      { path: `${path}.event.dataset`, message: `no dataset of this run is named so (it has ${known.size})` },
+    ]);
 }
 
 function compileNode(c: Criterion, people: PeopleColumns, events: EventColumns): PlanNode {

@@ -602,7 +602,8 @@ async function select(cohorts: RunCohorts, runId: string, criteria: unknown) {
   const parsed = parseCriteria(criteria);
   const cohort = await cohorts.get(runId);
   const { people, events } = cohort.joined;
-  return { cohort, parsed, selection: evaluateCohortPlan(compileCohortPlan(parsed, people, events)) };
+  const names = cohort.datasets.map((d) => d.name);
+  return { cohort, parsed, selection: evaluateCohortPlan(compileCohortPlan(parsed, people, events, names)) };
 }
 
 /**
