@@ -24,14 +24,18 @@ export const DUPLICATES_MODERATE_GROUP = 10;
 
 const ORDER: Record<RiskLevel, number> = { low: 0, moderate: 1, high: 2 };
 
+/** The worst level of the findings that count (indicative ones are shown, not counted). */
 export function worstLevel(findings: readonly Finding[]): RiskLevel {
-  return findings.reduce<RiskLevel>((w, f) => (ORDER[f.level] > ORDER[w] ? f.level : w), 'low');
+  return findings.reduce<RiskLevel>(
+    (w, f) => (!f.indicative && ORDER[f.level] > ORDER[w] ? f.level : w),
+    'low',
+  );
 }
 
 /** The distinct recommendations of the moderate and high findings, high first. */
 export function recommendationsOf(findings: readonly Finding[]): string[] {
   const sorted = [...findings]
-    .filter((f) => f.level !== 'low')
+    .filter((f) => f.level !== 'low' && !f.indicative)
     .sort((a, b) => ORDER[b.level] - ORDER[a.level]);
   return [...new Set(sorted.flatMap((f) => (f.recommendation === null ? [] : [f.recommendation])))];
 }

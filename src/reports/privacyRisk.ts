@@ -11,6 +11,15 @@
  * block key or filter can enter it.
  */
 import type { HeaderLine } from '../encoding/ndjson.js';
+import { readEncodings } from '../matching/input/readEncodings.js';
+import {
+  ATTACK_SAMPLE,
+  attackDataset,
+  attackFinding,
+  type DatasetAttack,
+  type SimulatedAttack,
+} from './attackFindings.js';
+import type { PublicFrequencies } from './attacks/publicFrequencies.js';
 import type { EncodingsSource } from './datasetQuality.js';
 import { type EncodingStats, readEncodingStats } from './encodingStats.js';
 import { privacyFindings, recommendationsOf, worstLevel } from './privacyFindings.js';
@@ -65,6 +74,8 @@ export interface PrivacyRiskReport {
   readonly recommendations: readonly string[];
   /** Whether key fingerprints of other projects were supplied and checked for reuse. */
   readonly keyReuseChecked: boolean;
+  /** The simulated attack, when it was run (its findings lead `findings`). */
+  readonly simulatedAttack?: SimulatedAttack;
 }
 
 export interface PrivacyRiskOptions {
@@ -72,6 +83,12 @@ export interface PrivacyRiskOptions {
   readonly otherProjectKeyFingerprints?: readonly string[];
   /** Called with the dataset being read and its bytes read so far. */
   readonly onProgress?: (dataset: number, bytesRead: number) => void;
+  /**
+   * Run the simulated pattern-mining attack on each dataset against these public name
+   * frequencies (attackFindings.ts); its measured rate then sets the verdict and the rules of
+   * thumb (bit usage, popcounts, hardening flags) are shown as indicators only.
+   */
+  readonly attack?: { readonly frequencies: PublicFrequencies; readonly seed?: number };
 }
 
 export async function buildPrivacyRiskReport(
@@ -118,7 +135,16 @@ export async function buildPrivacyRiskReport(
     uniqueAtRarePopcounts: summaries.reduce((s, d) => s + d.uniqueness.uniqueAtRarePopcounts, 0),
   };
   const otherKeys = options.otherProjectKeyFingerprints;
-  const findings = privacyFindings(summaries, sharedFilters, otherKeys);
+  const simulatedAttack =
+    options.attack === undefined ? undefined : await simulateAttacks(datasets, summaries, options.attack);
+  const ruled = privacyFindings(summaries, sharedFilters, otherKeys);
+  const findings =
+    simulatedAttack === undefined
+      ? ruled
+      : [
+          ...simulatedAttack.datasets.map((a, k) => attackFinding(a, summaries[k]!.hardening.described)),
+          ...ruled.map((f) => (MEASURED_BY_ATTACK.has(f.id) ? { ...f, indicative: true } : f)),
+        ];
   return {
     format: PRIVACY_RISK_REPORT_FORMAT,
     generated: provenance(),
@@ -130,6 +156,32 @@ export async function buildPrivacyRiskReport(
     findings,
     recommendations: recommendationsOf(findings),
     keyReuseChecked: otherKeys !== undefined,
+    ...(simulatedAttack !== undefined ? { simulatedAttack } : {}),
+  };
+}
+
+/** Rules of thumb about the risk the simulated attack measures directly. */
+const MEASURED_BY_ATTACK = new Set(['bit-usage', 'rare-popcounts', 'hardening']);
+
+async function simulateAttacks(
+  datasets: readonly EncodingsSource[],
+  summaries: readonly DatasetPrivacy[],
+  o: NonNullable<PrivacyRiskOptions['attack']>,
+): Promise<SimulatedAttack> {
+  const seed = o.seed ?? 1;
+  const attacked: DatasetAttack[] = [];
+  // One dataset at a time, so only one dataset's filters are in memory.
+  for (const [k, d] of datasets.entries()) {
+    const read = await readEncodings(d.path, { name: summaries[k]!.name });
+    attacked.push(attackDataset(d.name, read.store, o.frequencies, seed));
+  }
+  return {
+    method:
+      'pattern mining (per-name bit patterns mined from the filters, aligned to public names by frequency and shared bigrams; in the style of Christen et al., PAKDD 2017)',
+    frequencySource: o.frequencies.source,
+    sample: ATTACK_SAMPLE,
+    seed,
+    datasets: attacked,
   };
 }
 

@@ -19,6 +19,11 @@ export interface Finding {
   readonly evidence: string;
   /** What to do; null when nothing needs doing. */
   readonly recommendation: string | null;
+  /**
+   * A rule-of-thumb indicator, shown but not counted in the overall level: when a simulated
+   * attack has measured the same risk directly, the measurement decides (issue 12).
+   */
+  readonly indicative?: boolean;
 }
 
 export interface BitFrequencyStats {

@@ -84,16 +84,36 @@ describe('cohortlink report privacy', () => {
       p('privacy.json'),
       '--html',
       p('privacy.html'),
+      '--no-attack',
     ]);
     expect(r.status, r.stderr).toBe(0);
     const model = JSON.parse(readFileSync(p('privacy.json'), 'utf8'));
     expect(model.format).toBe(PRIVACY_RISK_REPORT_FORMAT);
     expect(model.project).toBe('trial 7');
     expect(model.datasets.map((d: { name: string }) => d.name)).toEqual(['a', 'b']);
-    // The fixtures set a third of the positions in 80% of filters: bit usage is uneven.
+    // Without the simulated attack the rules of thumb decide: the fixtures set a third of the
+    // positions in 80% of filters, so bit usage is uneven.
+    expect(model.simulatedAttack).toBeUndefined();
     expect(model.level).toBe('high');
     expect(r.stderr).toContain('overall privacy risk high');
     expect(readFileSync(p('privacy.html'), 'utf8')).toContain('Privacy-risk report');
+
+    // By default the attack runs and decides; these filters hold no names, so it finds none and
+    // uneven bit usage is only an indicator.
+    const attacked = runCli([
+      'report',
+      'privacy',
+      '--encodings',
+      p('a.ndjson'),
+      p('b.ndjson'),
+      '--json',
+      p('privacy-attack.json'),
+    ]);
+    expect(attacked.status, attacked.stderr).toBe(0);
+    const withAttack = JSON.parse(readFileSync(p('privacy-attack.json'), 'utf8'));
+    expect(withAttack.findings[0].id).toBe('simulated-attack');
+    expect(withAttack.findings.find((f: { id: string }) => f.id === 'bit-usage').indicative).toBe(true);
+    expect(withAttack.level).not.toBe('high');
   });
 
   it('fails on a malformed file naming its line, and writes neither output', () => {

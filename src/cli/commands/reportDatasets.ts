@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { CohortlinkError } from '../../errors.js';
+import { frequenciesFromCsv, generatorFrequencies } from '../../reports/attacks/publicFrequencies.js';
 import { buildDatasetQualityReport, type EncodingsSource } from '../../reports/datasetQuality.js';
 import { renderDatasetQualityHtml } from '../../reports/datasetQualityHtml.js';
 import { buildPrivacyRiskReport } from '../../reports/privacyRisk.js';
@@ -28,6 +29,10 @@ export interface PrivacyFlags {
   projectName: string;
   json?: string;
   html?: string;
+  /** `value,count` CSV of public name frequencies for the simulated attack. */
+  frequencies?: string;
+  /** commander's --no-attack. */
+  attack?: boolean;
 }
 
 export function registerReportDatasets(report: Command): void {
@@ -56,6 +61,14 @@ export function registerReportDatasets(report: Command): void {
     .option('--project-name <name>', 'project name shown in the report', 'project')
     .option('--json <file>', 'report model JSON to write')
     .option('--html <file>', 'self-contained HTML page to write')
+    .option(
+      '--frequencies <csv>',
+      'public name frequencies (value,count) for the simulated attack (default: the generator’s UK name model)',
+    )
+    .option(
+      '--no-attack',
+      'skip the simulated pattern-mining attack (the verdict then rests on rules of thumb)',
+    )
     .action(async (o: PrivacyFlags) => {
       const { level, written } = await reportPrivacy(o);
       process.stderr.write(`overall privacy risk ${level}; wrote ${written.join(', ')}\n`);
@@ -94,6 +107,14 @@ export async function reportPrivacy(o: PrivacyFlags): Promise<{ level: string; w
   try {
     model = await buildPrivacyRiskReport({ name: o.projectName }, datasets, {
       onProgress: (k, b) => bar.update(k, b),
+      ...(o.attack === false
+        ? {}
+        : {
+            attack: {
+              frequencies:
+                o.frequencies === undefined ? generatorFrequencies() : frequenciesFromCsv(o.frequencies),
+            },
+          }),
     });
   } finally {
     bar.stop();

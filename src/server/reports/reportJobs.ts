@@ -5,6 +5,8 @@
  * the thread's body; it returns the report model as JSON text, which is what the cache stores
  * and what every later read (JSON or HTML) starts from, so a first and a cached answer agree.
  */
+
+import { generatorFrequencies } from '../../reports/attacks/publicFrequencies.js';
 import { buildDatasetQualityReport } from '../../reports/datasetQuality.js';
 import { readFloorScores } from '../../reports/floorScores.js';
 import { buildLinkageReport } from '../../reports/linkageReport.js';
@@ -71,6 +73,8 @@ export async function buildReport(job: ReportJob): Promise<string> {
       return JSON.stringify(
         await buildPrivacyRiskReport(job.project, [...job.datasets], {
           otherProjectKeyFingerprints: [...job.otherProjectKeyFingerprints],
+          // The simulated attack against the generator's UK name model (a public list stands in).
+          attack: { frequencies: generatorFrequencies() },
         }),
       );
   }
