@@ -1,6 +1,7 @@
 /**
  * `npm run bench:graph-attack`: the similarity-graph matching attack (bench/attacks/graphMatching.ts)
- * against the UK schema and its hardening variants. A population is generated with the CLI, the
+ * against the unhardened UK schema (`uk-unhardened`) and its hardening variants (the second is
+ * today's `uk`). A population is generated with the CLI, the
  * spine is encoded with each variant through the CLI under a secret the attacker never sees, and
  * each encoding is attacked with two plaintext lists of the same people: the spine itself (the
  * easiest case) and the generated hospital extract (80 % of the spine, with corruption, other
@@ -78,7 +79,7 @@ async function main(argv: readonly string[]): Promise<void> {
     ]);
     const secretFile = join(dir, 'secret.txt');
     writeFileSync(secretFile, 'graph attack bench secret (the attacker never sees it)\n');
-    const base = JSON.parse(cli(['schema', 'show', 'uk'])) as Record<string, unknown>;
+    const base = JSON.parse(cli(['schema', 'show', 'uk-unhardened'])) as Record<string, unknown>;
     const truth = readTruth(join(pop, 'truth.csv'));
     const plainSets = plains.map((name) => {
       const d = readPlainCsv(join(pop, `${name}.csv`));

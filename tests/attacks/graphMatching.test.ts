@@ -26,7 +26,7 @@ describe('graph-matching attack (issue 12)', () => {
   let spine: ReturnType<typeof readPlainCsv>;
   let encoded: { refs: string[]; filters: Uint8Array[] };
   let truth: Map<string, number>;
-  const schema = readSchemaJson('uk');
+  const schema = readSchemaJson('uk-unhardened');
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'graph-attack-test-'));

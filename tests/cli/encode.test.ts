@@ -66,6 +66,8 @@ describe('cohortlink encode (CLI)', () => {
     const { header, records, summary } = readNdjson(output);
     expect(header.refColumn).toBe('person_ref');
     expect(header.filterBits).toBe(1024);
+    // The built-in default is hardened: hashed at 2048 bits, folded once to 1024.
+    expect(header.hardening).toEqual({ balance: false, salted: false, bitFlip: 0, xorFolds: 1 });
     expect(records.map((x) => x.ref)).toEqual(['p1', 'p2', 'p3', 'p4']);
     for (const rec of records) expect(Buffer.from(rec.clk, 'base64').length).toBe(128);
     expect(summary).toMatchObject({ rows: 4, encoded: 4, rejected: 0 });
@@ -79,6 +81,35 @@ describe('cohortlink encode (CLI)', () => {
     const everything = readFileSync(output, 'utf8') + r.stdout + r.stderr;
     for (const secretOrId of [SECRET, '9434765919', 'Zoë', 'Smith-Jones', 'SW1A'])
       expect(everything).not.toContain(secretOrId);
+  });
+
+  it('accepts --schema uk-unhardened: same records, unfolded filters, other fingerprint', () => {
+    const input = csv('unhardened.csv', [HEADER, ...ROWS]);
+    const [folded, plain] = [join(dir, 'folded.ndjson'), join(dir, 'unhardened.ndjson')];
+    expect(encodeUk(input, folded).status).toBe(0);
+    const r = runCli([
+      'encode',
+      '--schema',
+      'uk-unhardened',
+      '--secret-file',
+      secretFile,
+      '--input',
+      input,
+      '--output',
+      plain,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const [a, b] = [readNdjson(folded), readNdjson(plain)];
+    expect(b.header.hardening.xorFolds).toBe(0);
+    expect(b.header.filterBits).toBe(1024);
+    expect(b.header.keyFingerprint).toBe(a.header.keyFingerprint);
+    expect(b.header.schemaFingerprint).not.toBe(a.header.schemaFingerprint);
+    expect(b.records.map((x) => x.ref)).toEqual(a.records.map((x) => x.ref));
+    expect(b.records.map((x) => x.blocks)).toEqual(a.records.map((x) => x.blocks));
+    for (const [i, rec] of b.records.entries()) {
+      expect(Buffer.from(rec.clk, 'base64').length).toBe(128);
+      expect(rec.clk).not.toBe(a.records[i]!.clk);
+    }
   });
 
   it('gives the same output with 0, 1 and 2 workers and small chunks', () => {

@@ -86,6 +86,19 @@ describe('linkage schemas', () => {
     ]);
   });
 
+  it('uk is XOR-folded (2048 → 1024 bits); uk-unhardened is the earlier uk, fingerprint unchanged', () => {
+    const uk = compileSchema(PRESETS.uk!, KEY);
+    const unhardened = compileSchema(PRESETS['uk-unhardened']!, KEY);
+    expect([uk.filterBits, uk.xorFolds]).toEqual([1024, 1]);
+    expect([unhardened.filterBits, unhardened.xorFolds]).toEqual([1024, 0]);
+    // The fingerprint of the built-in uk before issue 12, so earlier encodings still link with it.
+    expect(unhardened.schemaFingerprint).toBe('cb9ebc459afdfcc072be50d52c312dbf');
+    expect(uk.schemaFingerprint).not.toBe(unhardened.schemaFingerprint);
+    const { filter: _f, description: _d, ...rest } = PRESETS.uk!;
+    const { filter: _g, description: _e, ...restUnhardened } = PRESETS['uk-unhardened']!;
+    expect(rest).toEqual(restUnhardened);
+  });
+
   it('the schema fingerprint changes with any setting that changes bits, not with formatting', () => {
     const uk = PRESETS.uk!;
     const a = compileSchema(uk, KEY).schemaFingerprint;

@@ -326,7 +326,8 @@ describe('cohortlink report run (linkage quality)', () => {
     const gained = at(t - 0.02) - at(t);
     const lost = at(t) - at(t + 0.02);
     expect(s.shifts.find((x) => x.shift === -0.02)!.change).toBe(gained);
-    expect(s.shifts.find((x) => x.shift === 0.02)!.change).toBe(-lost);
+    // −lost, written so that none lost is +0 (toBe tells −0 from +0).
+    expect(s.shifts.find((x) => x.shift === 0.02)!.change).toBe(0 - lost || 0);
     expect(s.shifts.find((x) => x.shift === -0.05)!.change).toBe(at(t - 0.05) - at(t));
     expect(s.shifts.find((x) => x.shift === 0.05)!.change).toBe(at(t + 0.05) - at(t));
   });

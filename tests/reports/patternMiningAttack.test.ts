@@ -20,8 +20,8 @@ const truth = {
   surname: people.map((p) => surnameKey(p.family)),
 };
 
-function attack(change: object) {
-  const filters = encodePeople({ ...PRESETS.uk, ...change }, secret, people);
+function attack(base: string, change: object = {}) {
+  const filters = encodePeople({ ...PRESETS[base], ...change }, secret, people);
   return simulatePatternMiningAttack({
     filters,
     publicFrequencies: pub,
@@ -33,7 +33,7 @@ function attack(change: object) {
 
 describe('simulatePatternMiningAttack', () => {
   it('re-identifies names from unhardened record-level CLKs far above guessing', () => {
-    const r = attack({});
+    const r = attack('uk-unhardened');
     const first = r.find((x) => x.field === 'first name')!;
     const surname = r.find((x) => x.field === 'surname')!;
     expect(first.recordsAttacked).toBe(6000);
@@ -48,8 +48,19 @@ describe('simulatePatternMiningAttack', () => {
   }, 20_000);
 
   it('stays at guessing once the filters are XOR-folded', () => {
-    const r = attack({ filter: { bits: 512, hash: 'blake2s', xorFolds: 1 } });
+    const r = attack('uk-unhardened', { filter: { bits: 512, hash: 'blake2s', xorFolds: 1 } });
     for (const x of r) {
+      expect(x.valuesRecoverableShare).toBeLessThan(0.05);
+      expect(x.reidentifiedRate!).toBeLessThanOrEqual(x.baselineRate + 0.01);
+    }
+  }, 20_000);
+
+  it('stays at guessing on the built-in uk schema (hashed at 2048 bits, folded to 1024)', () => {
+    expect(PRESETS.uk!.filter).toEqual({ bits: 1024, hash: 'blake2s', xorFolds: 1 });
+    const r = attack('uk');
+    expect(r).toHaveLength(2);
+    for (const x of r) {
+      expect(x.recordsAttacked).toBe(6000);
       expect(x.valuesRecoverableShare).toBeLessThan(0.05);
       expect(x.reidentifiedRate!).toBeLessThanOrEqual(x.baselineRate + 0.01);
     }

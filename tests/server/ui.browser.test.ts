@@ -248,13 +248,14 @@ if (!haveBrowser) {
 
       await page.getByRole('link', { name: '← Back to the project' }).click();
       await page.getByRole('link', { name: 'Privacy-risk report' }).click();
-      await expect.poll(() => page.textContent('h1')).toBe('Privacy-risk report');
+      // Built on first request, with a simulated attack on every dataset: seconds, not one.
+      await expect.poll(() => page.textContent('h1'), { timeout: 60_000 }).toBe('Privacy-risk report');
       frame = await reportFrame();
       expect(await frame.textContent('body')).toContain('Trial 1');
       boxes = await chartBoxes(frame);
       expect(boxes.length).toBeGreaterThanOrEqual(1);
       for (const b of boxes) expect(b.width * b.height).toBeGreaterThan(1000);
-    });
+    }, 120_000);
 
     it('shows the report reads on the audit trail', async () => {
       await page.getByRole('link', { name: '← Back to the project' }).click();

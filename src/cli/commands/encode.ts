@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { encodeFile } from '../../encoding/encodeFile.js';
 import { readSchemaJson } from '../../encoding/schema/load.js';
+import { PRESETS } from '../../encoding/schema/presets.js';
 import { readSecret } from '../../encoding/secret.js';
 import { progressBar } from '../progress.js';
 import { intOption } from './options.js';
@@ -14,7 +15,7 @@ export function registerEncode(program: Command): void {
     )
     .requiredOption(
       '--schema <name|file>',
-      "linkage schema: a built-in name ('uk') or a JSON file (cohortlink or clkhash v3 format)",
+      `linkage schema: a built-in name (${Object.keys(PRESETS).join(', ')}) or a JSON file (cohortlink or clkhash v3 format)`,
     )
     .requiredOption('--input <file>', 'CSV with a header row')
     .requiredOption('--output <file>', 'NDJSON encodings to write (written atomically)')
