@@ -1,13 +1,15 @@
 /**
  * What each hardening option costs in linkage quality, end to end as a user runs it:
  *
- *   npm run bench:hardening-quality -- [--people 20000] [--seed 21]
+ *   npm run bench:hardening-quality -- [--people 20000] [--seed 21] [--attack-people 50000]
  *
  * For each variant, the three public tasks in datasets/tasks/ (their own clkhash v3 schemas,
  * one-to-one) and a generated population (the built-in `uk-unhardened` schema, hospital × spine
  * many-to-one; its 'XOR fold, hash 2× then fold' variant is today's `uk`) are encoded with `cohortlink encode`, linked with `cohortlink link --truth`, and
  * the F1 at the automatic threshold and the best F1 in hindsight are printed beside the
- * unhardened figure. Folding is expressed in each format's own terms: clkhash's `l` and
+ * unhardened figure, and beside it both attacks' success on the same variant: the pattern-mining
+ * attack (bench/privacy-attack.ts) and the schema-aware graph-matching attack
+ * (bench/attacks/graphMatching.ts). Folding is expressed in each format's own terms: clkhash's `l` and
  * `xor_folds`, cohortlink's `filter.bits` and `filter.xorFolds`; other hardening applies to
  * cohortlink schemas only (clkhash has none of it).
  */
@@ -17,6 +19,15 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  personIds,
+  readEncodings as readGraphEncodings,
+  readPlainCsv,
+  readTruth,
+  schemaAwareFields,
+} from './attacks/graphData.js';
+import { graphMatchingAttack } from './attacks/graphMatching.js';
+import { attackEncodedPopulation } from './privacy-attack.js';
 
 const HERE_PARENT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const PROJECT_ROOT = basename(HERE_PARENT) === 'dist' ? dirname(HERE_PARENT) : HERE_PARENT;
@@ -133,8 +144,37 @@ const fmt = (q: Quality | undefined, base: Quality | undefined): string =>
     : `${q.auto.toFixed(4)} / ${q.best.toFixed(4)} (${base === undefined ? '' : `${q.best - base.best >= 0 ? '+' : ''}${(q.best - base.best).toFixed(4)}, `}t ${q.bestAt.toFixed(2)})`;
 
 const { values } = parseArgs({
-  options: { people: { type: 'string', default: '20000' }, seed: { type: 'string', default: '21' } },
+  options: {
+    people: { type: 'string', default: '20000' },
+    seed: { type: 'string', default: '21' },
+    /** People in the pattern-mining attack's populations (0 skips both attacks). */
+    'attack-people': { type: 'string', default: '50000' },
+  },
 });
+const attackPeople = Number(values['attack-people']);
+
+/** Both attacks on one schema variant: pattern mining on its own population, graph matching on the spine. */
+function attacks(schema: Json, spineEncodings: string, gen: string): string[] {
+  if (attackPeople === 0) return ['—', '—'];
+  const pm = attackEncodedPopulation({ schema, people: attackPeople, seed: 101, publicSeed: 303 }).results;
+  const rate = (f: string) => {
+    const r = pm.find((x) => x.field === f)!;
+    return `${((r.reidentifiedRate ?? 0) * 100).toFixed(1)} % (${(r.baselineRate * 100).toFixed(1)})`;
+  };
+  const truth = readTruth(join(gen, 'truth.csv'));
+  const plain = readPlainCsv(join(gen, 'spine.csv'));
+  const enc = readGraphEncodings(spineEncodings);
+  const g = graphMatchingAttack({
+    encoded: enc.filters,
+    plain: plain.values,
+    q: 2,
+    seed: 1,
+    maxRecords: 3000,
+    fields: schemaAwareFields(schema),
+    truth: { encoded: personIds(enc.refs, truth), plain: personIds(plain.refs, truth) },
+  });
+  return [`${rate('first name')} / ${rate('surname')}`, `${(g.reidentifiedRate * 100).toFixed(1)} %`];
+}
 const work = mkdtempSync(join(tmpdir(), 'cohortlink-hardening-'));
 try {
   const gen = join(work, 'generated');
@@ -146,9 +186,15 @@ try {
   });
   const uk = JSON.parse(schemaShow.stdout) as Json;
   const tasks = ['febrl4', 'ncvr-p0p1', 'ncvr-p1p2'];
-  const header = ['variant', ...tasks, `generated ${values.people} (uk-unhardened, many-to-one)`];
+  const header = [
+    'variant',
+    ...tasks,
+    `generated ${values.people} (uk-unhardened, many-to-one)`,
+    `pattern mining, ${attackPeople} people: first / surname re-identified (guessing)`,
+    'graph matching, schema-aware, 3,000 spine records',
+  ];
   process.stdout.write(
-    `Each cell: F1 at the automatic threshold / best F1 in hindsight (change from none, its threshold)\n\n| ${header.join(' | ')} |\n|${header.map(() => '---|').join('')}\n`,
+    `F1 cells: F1 at the automatic threshold / best F1 in hindsight (change from none, its threshold)\n\n| ${header.join(' | ')} |\n|${header.map(() => '---|').join('')}\n`,
   );
   const baseline: Record<string, Quality> = {};
   for (const [v, variant] of VARIANTS.entries()) {
@@ -180,6 +226,7 @@ try {
     );
     if (v === 0) baseline.generated = g;
     cells.push(fmt(g, v === 0 ? undefined : baseline.generated));
+    cells.push(...attacks(variant.cohortlink(uk), join(work, `generated-${v}`, 'spine.ndjson'), gen));
     process.stdout.write(`| ${variant.name} | ${cells.join(' | ')} |\n`);
   }
 } finally {
