@@ -21,6 +21,8 @@
  * All pairs are compared (typed arrays); beyond `maxRecords` per side a seeded sample is drawn.
  */
 
+import { seededRandom } from '../../src/reports/attacks/bitMatrix.js';
+
 export interface GraphMatchingOptions {
   /** Published filters; bit i of a filter is bit (7 − i mod 8) of byte ⌊i/8⌋. Any equal length. */
   readonly encoded: readonly Uint8Array[];
@@ -91,17 +93,8 @@ export interface GraphMatchingResult {
 // ---------------------------------------------------------------------------------------------
 // Small utilities
 
-/** mulberry32: a small seeded generator for sampling. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator for sampling (the pattern-mining attack's). */
+const rng = seededRandom;
 
 /** Indices 0..n-1, or a sorted seeded sample of `k` of them. */
 export function sampleIndices(n: number, k: number, seed: number): Int32Array {
