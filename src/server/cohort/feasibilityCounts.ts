@@ -1,11 +1,10 @@
 /**
- * The raw (true) counts of one feasibility query over a run's linked people: eligible total,
- * breakdowns by region, age band and sex, exclusions, and the linkage-uncertainty range. They
- * never leave the service: the route passes them through publishFeasibility.
+ * Feasibility's age bands (shared with the cell layout and the subgroup report) and its
+ * linkage-uncertainty range. True counts never leave the service: the route publishes them
+ * through overlap control and the keyed rounding.
  */
 
 import type { CriteriaRequest } from '../../cohort/criteria/index.js';
-import type { RawFeasibilityCounts } from '../../cohort/disclosure/index.js';
 import type { CohortSelection } from '../../cohort/evaluate/index.js';
 import type { PeopleColumns } from '../../cohort/people.js';
 import { alternativeTotals } from './linkageRange.js';
@@ -26,7 +25,6 @@ export const AGE_BANDS = [
   { name: '65-74', min: 65, max: 74 },
   { name: '75+', min: 75, max: 1000 },
 ] as const;
-const SEX_NAMES = ['unknown', 'female', 'male', 'other'] as const;
 
 /** Completed years at (year, month), birthdays on the 1st of the birth month (1 July if unknown), as the evaluator does. */
 export function ageBand(people: PeopleColumns, p: number, atYear: number, atMonth: number): string {
@@ -37,62 +35,33 @@ export function ageBand(people: PeopleColumns, p: number, atYear: number, atMont
   return AGE_BANDS.find((b) => age >= b.min && age <= b.max)?.name ?? 'unknown';
 }
 
-export function feasibilityCounts(
+/**
+ * The eligible total under the other groupings of people the run's threshold margin allows.
+ * The total, breakdowns and exclusions themselves are planned and published from the run's cell
+ * layout (overlapControl.ts, controlledPublish.ts); this is the one figure that needs the
+ * run's links.
+ */
+export function linkageRangeCounts(
   cohort: RunCohort,
   selection: CohortSelection,
-  indexDate: string,
   criteria: CriteriaRequest,
-): { counts: RawFeasibilityCounts; rangeMethod: RangeMethod; excludedByMatch: number } {
-  const people = cohort.joined.people;
-  const atYear = Number(indexDate.slice(0, 4));
-  const atMonth = Number(indexDate.slice(5, 7));
-  const byRegion: Record<string, number> = {};
-  const byAgeBand: Record<string, number> = {};
-  const bySex: Record<string, number> = {};
-  let borderlineEligible = 0;
-  // Met the criteria but excluded only because exclusion matching tied a record to an opt-out
-  // or a death that the run's own links did not: what conservative matching costs the count.
-  let excludedByMatch = 0;
-  for (let p = 0; p < people.count; p++) excludedByMatch += selection.matched[p]! & cohort.byMatch[p]!;
-  const inc = (m: Record<string, number>, k: string) => {
-    m[k] = (m[k] ?? 0) + 1;
-  };
-  for (let p = 0; p < people.count; p++) {
-    if (selection.eligible[p] === 0) continue;
-    const r = people.region[p]!;
-    inc(byRegion, r < people.regions.length ? people.regions[r]! : 'unknown');
-    inc(byAgeBand, ageBand(people, p, atYear, atMonth));
-    inc(bySex, SEX_NAMES[people.sex[p]!] ?? 'unknown');
-    borderlineEligible += cohort.borderline[p]!;
-  }
+): { linkageRange: { low: number; high: number }; rangeMethod: RangeMethod } {
   const total = selection.eligibleCount;
-  const counts = {
-    total,
-    byRegion,
-    byAgeBand,
-    bySex,
-    excluded: selection.excluded,
-  };
   if (cohort.alternatives !== undefined) {
     // The same criteria over the people as thresholds t − margin and t + margin group them.
     const all = [total, ...alternativeTotals(cohort.alternatives, criteria)];
-    return {
-      counts: { ...counts, linkageRange: { low: Math.min(...all), high: Math.max(...all) } },
-      rangeMethod: 'reclustered',
-      excludedByMatch,
-    };
+    return { linkageRange: { low: Math.min(...all), high: Math.max(...all) }, rangeMethod: 'reclustered' };
   }
+  let borderlineEligible = 0;
+  for (let p = 0; p < selection.eligible.length; p++)
+    borderlineEligible += selection.eligible[p]! & cohort.borderline[p]!;
   return {
-    counts: {
-      ...counts,
-      linkageRange: {
-        // Dropping a borderline link can lose at most its person from the eligible set; adding a
-        // link just below the threshold can gain at most one person (see runCohort.ts).
-        low: total - borderlineEligible,
-        high: total + Math.min(cohort.belowEstimate, people.count - total),
-      },
+    linkageRange: {
+      // Dropping a borderline link can lose at most its person from the eligible set; adding a
+      // link just below the threshold can gain at most one person (see runCohort.ts).
+      low: total - borderlineEligible,
+      high: total + Math.min(cohort.belowEstimate, cohort.joined.people.count - total),
     },
     rangeMethod: 'estimated',
-    excludedByMatch,
   };
 }

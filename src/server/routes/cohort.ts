@@ -54,7 +54,7 @@ import { type Dataset, getDataset, listDatasets } from '../../store/repos/datase
 import type { Principal, Role } from '../../store/tokens.js';
 import { cohortFilePath, commitFile, invitationListPath } from '../cohort/cohortFiles.js';
 import { encodingRefs } from '../cohort/encodingRefs.js';
-import { feasibilityCounts } from '../cohort/feasibilityCounts.js';
+import { linkageRangeCounts } from '../cohort/feasibilityCounts.js';
 import { writeInvitationLists } from '../cohort/invitationLists.js';
 import { receiveToTemp } from '../cohort/receiveFile.js';
 import { RunCohorts } from '../cohort/runCohort.js';
@@ -424,7 +424,7 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
         assertMayQuery(ctx.db, budget);
         const { selection, cohort, parsed } = await select(cohorts, row.id, req.body.criteria);
         const indexDate = req.body.indexDate ?? new Date().toISOString().slice(0, 10);
-        const { counts, rangeMethod } = feasibilityCounts(cohort, selection, indexDate, parsed);
+        const { linkageRange: range, rangeMethod } = linkageRangeCounts(cohort, selection, parsed);
         // Plan against this organisation's earlier answers, publish and record in one synchronous
         // transaction, so two concurrent questions cannot both be planned without the other.
         const { published, left } = ctx.transaction(() => {
@@ -437,7 +437,7 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
           const { feasibility, cells } = publishPlan(plan, {
             key: o.key,
             history,
-            linkageRange: counts.linkageRange,
+            linkageRange: range,
           });
           recordAnsweredQuery(ctx.db, { ...budget, id: newId(), at: new Date().toISOString(), plan, cells });
           ctx.audit(req, {
