@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { parseCriteria } from '../src/cohort/criteria/index.js';
 import { compileCohortPlan, evaluateCohortPlan, sortedCodeOrder } from '../src/cohort/evaluate/index.js';
 import { CODE_SYSTEMS, type EventColumns, type PeopleColumns } from '../src/cohort/people.js';
+import { seededRandom } from '../src/seededRandom.js';
 
 /**
  * Cohort selection speed: synthetic linked columns (default 1,000,000 people, ~10,000,000
@@ -36,17 +37,6 @@ const DMD = CODE_SYSTEMS.indexOf('dm+d');
 function withDefaults(options: CohortBenchOptions): typeof DEFAULTS {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   return { ...DEFAULTS, ...given };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface CodeBook {
@@ -103,7 +93,7 @@ export function syntheticColumns(options: CohortBenchOptions = {}): {
   events: EventColumns;
 } {
   const o = withDefaults(options);
-  const rnd = mulberry32(o.seed);
+  const rnd = seededRandom(o.seed);
   const n = o.people;
   const book = codeBook();
   const regions = Array.from({ length: 42 }, (_, i) => `E54${String(i + 1).padStart(6, '0')}`);

@@ -14,7 +14,8 @@ import { PRESETS } from '../src/encoding/schema/presets.js';
  */
 
 export interface EncodeBenchInput {
-  readonly sharedDir: string;
+  /** datasets/tasks/ of the repository: its FEBRL4 task (a.csv, clkhash schema, secret). */
+  readonly tasksDir: string;
   readonly spineCsv: string;
   readonly hospitalCsv: string;
   readonly spineRows: number;
@@ -39,10 +40,10 @@ function readRows(path: string, trim: boolean, limit?: number): { header: string
 }
 
 export async function benchEncoding(input: EncodeBenchInput): Promise<ThroughputRow[]> {
-  const febrlCase = join(input.sharedDir, 'interop', 'clkhash', 'febrl4-clkhash-v3');
-  const febrlSchema = JSON.parse(readFileSync(join(febrlCase, 'schema.json'), 'utf8'));
-  const febrlSecret = new Uint8Array(readFileSync(join(febrlCase, 'secret.txt')));
-  const febrl = readRows(join(input.sharedDir, 'datasets', 'febrl4', 'dataset4a.csv'), true);
+  const febrlTask = join(input.tasksDir, 'febrl4');
+  const febrlSchema = JSON.parse(readFileSync(join(febrlTask, 'schema.json'), 'utf8'));
+  const febrlSecret = new Uint8Array(readFileSync(join(febrlTask, 'secret.txt')));
+  const febrl = readRows(join(febrlTask, 'a.csv'), true);
   const uk = readRows(input.hospitalCsv, false);
   const ukSecret = new TextEncoder().encode('benchmark secret, not for real data');
 
@@ -63,7 +64,7 @@ export async function benchEncoding(input: EncodeBenchInput): Promise<Throughput
       for (const row of data.rows) encoder.encode(row, q);
     });
   };
-  mainThread('FEBRL clkhash schema, main thread', febrlSchema, febrlSecret, febrl);
+  mainThread('FEBRL4 task clkhash schema, main thread', febrlSchema, febrlSecret, febrl);
   mainThread('UK schema, main thread', PRESETS.uk, ukSecret, uk);
   await bench.run();
 

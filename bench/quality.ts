@@ -16,11 +16,12 @@ import {
   type ThresholdChoice,
 } from '../src/matching/threshold/index.js';
 import { type Confusion, evaluateLinks, indexTruth, sweep } from '../src/quality/evaluate.js';
-import { truthByKey } from '../src/quality/truth.js';
+import { readTruthPairs } from '../src/quality/truth.js';
 
 /**
- * Linkage quality with an automatic threshold on public labelled data (FEBRL4, NCVR): encode
- * both files with bench/schemas/*.json, all-pairs Dice at a low floor, greedy one-to-one,
+ * Linkage quality with an automatic threshold on public labelled data (the FEBRL4 and NCVR
+ * tasks in datasets/tasks/, part of the repository): encode both files with
+ * bench/schemas/*.json, all-pairs Dice at a low floor, greedy one-to-one,
  * choose the threshold without truth, then score the choice and the model's estimates against
  * the truth. `npm run bench:quality` prints the table; tests call linkDataset directly.
  */
@@ -34,45 +35,41 @@ export const QUALITY_SECRET = new TextEncoder().encode('cohortlink quality bench
 /** Candidates below this are not kept: far below any threshold the model picks on this data. */
 export const QUALITY_FLOOR = 0.5;
 
+/** The public two-party tasks, copied into the repository with their provenance (its README). */
+export const TASKS_DIR = join(PROJECT_ROOT, 'datasets', 'tasks');
+
 export interface DatasetSpec {
   readonly name: string;
   readonly left: string;
   readonly right: string;
+  /** Every true pair, as `left_ref,right_ref`. */
+  readonly truth: string;
   readonly schema: string;
   readonly refColumn: string;
-  /** The person a ref belongs to (the truth), or undefined. */
-  readonly person: (ref: string) => string | undefined;
-  /** anonlink's best-in-hindsight row from ../shared/datasets/README.md, for the table. */
-  readonly anonlink: {
-    readonly threshold: number;
-    readonly precision: number;
-    readonly recall: number;
-    readonly f1: number;
-  };
+  /** The anonlink suite's best F1 in hindsight on the task (datasets/tasks/README.md), for the table. */
+  readonly anonlink: { readonly threshold: string; readonly f1: number };
 }
 
-export function qualityDatasets(sharedDir: string): DatasetSpec[] {
-  const ncvr = (p: number) =>
-    join(sharedDir, 'datasets', 'ncvr', `ncvr_numrec_5000_modrec_2_ocp_20_myp_${p}_nump_10.csv`);
+/** FEBRL4 4a vs 4b (soc_sec_id not encoded), NCVR party 0 vs 1 and party 1 vs 2. */
+export function qualityDatasets(tasksDir = TASKS_DIR): DatasetSpec[] {
+  const task = (
+    name: string,
+    dir: string,
+    schema: string,
+    anonlink: DatasetSpec['anonlink'],
+  ): DatasetSpec => ({
+    name,
+    left: join(tasksDir, dir, 'a.csv'),
+    right: join(tasksDir, dir, 'b.csv'),
+    truth: join(tasksDir, dir, 'truth.csv'),
+    schema: join(PROJECT_ROOT, 'bench', 'schemas', schema),
+    refColumn: 'ref',
+    anonlink,
+  });
   return [
-    {
-      name: 'FEBRL4 4a vs 4b',
-      left: join(sharedDir, 'datasets', 'febrl4', 'dataset4a.csv'),
-      right: join(sharedDir, 'datasets', 'febrl4', 'dataset4b.csv'),
-      schema: join(PROJECT_ROOT, 'bench', 'schemas', 'febrl4.json'),
-      refColumn: 'rec_id',
-      person: (ref) => /^rec-(\d+)-(?:org|dup-\d+)$/.exec(ref)?.[1],
-      anonlink: { threshold: 0.7, precision: 1, recall: 1, f1: 1 },
-    },
-    {
-      name: 'NCVR party 0 vs 1',
-      left: ncvr(0),
-      right: ncvr(1),
-      schema: join(PROJECT_ROOT, 'bench', 'schemas', 'ncvr.json'),
-      refColumn: 'recid',
-      person: (ref) => ref,
-      anonlink: { threshold: 0.85, precision: 0.9974, recall: 0.9567, f1: 0.9766 },
-    },
+    task('FEBRL4 4a vs 4b', 'febrl4', 'febrl4.json', { threshold: '0.60–0.70', f1: 1 }),
+    task('NCVR party 0 vs 1', 'ncvr-p0p1', 'ncvr.json', { threshold: '0.85', f1: 0.9784 }),
+    task('NCVR party 1 vs 2', 'ncvr-p1p2', 'ncvr.json', { threshold: '0.85', f1: 0.9749 }),
   ];
 }
 
@@ -145,7 +142,7 @@ export function linkDataset(
     leftCount: A.store.count,
     rightCount: B.store.count,
   });
-  const truth = indexTruth(truthByKey(A.refs, B.refs, spec.person), A.refs, B.refs);
+  const truth = indexTruth(readTruthPairs(spec.truth), A.refs, B.refs);
   const offsets = [-0.05, -0.02, 0.02, 0.05];
   const ts = offsets.map((d) => Math.round((choice.threshold + d) * 1000) / 1000);
   const reals = sweep(links, truth, ts);
@@ -182,9 +179,9 @@ export function printQuality(results: readonly DatasetQuality[]): void {
         threshold: r.spec.anonlink.threshold,
         'est. precision': '',
         'est. recall': '',
-        precision: r.spec.anonlink.precision,
-        recall: r.spec.anonlink.recall,
-        F1: r.spec.anonlink.f1,
+        precision: '',
+        recall: '',
+        F1: r.spec.anonlink.f1.toFixed(4),
       },
     ]),
   );
@@ -203,6 +200,5 @@ export function printQuality(results: readonly DatasetQuality[]): void {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sharedDir = process.env.COHORTLINK_SHARED ?? resolve(PROJECT_ROOT, '..', 'shared');
-  printQuality(qualityDatasets(sharedDir).map((s) => linkDataset(s)));
+  printQuality(qualityDatasets().map((s) => linkDataset(s)));
 }

@@ -12,7 +12,7 @@ import { benchLink, printLinkResult } from './link.js';
 const args = process.argv.slice(2);
 const people = Number(args[args.indexOf('--people') + 1] ?? 0) || 200_000;
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const sharedDir = process.env.COHORTLINK_SHARED ?? resolve(root, '..', 'shared');
+const tasksDir = join(root, 'datasets', 'tasks');
 
 const tmp = mkdtempSync(join(tmpdir(), 'cohortlink-bench-'));
 try {
@@ -21,7 +21,7 @@ try {
   const spine = gen.files.find((f) => f.name === 'spine')!;
   const hospital = gen.files.find((f) => f.name === 'hospital')!;
   const rows = await benchEncoding({
-    sharedDir,
+    tasksDir,
     spineCsv: spine.file,
     hospitalCsv: hospital.file,
     spineRows: spine.rows,

@@ -87,6 +87,8 @@ async function main(): Promise<void> {
     ).run(id, id, `upload-${id}`, (await countLines(path)) - 2, at);
   }
   const { token } = createToken(db, { organisationId: 'org', role: 'provider' });
+  // /metrics wants an admin (or the scraper's) token.
+  const admin = createToken(db, { organisationId: 'org', role: 'admin' }).token;
   db.close();
 
   const server = await serve(join(dir, 'cohortlink.db'));
@@ -129,9 +131,9 @@ async function main(): Promise<void> {
   // Second run, keys kept from the first; status hammered while it computes.
   const t1 = performance.now();
   const id = await startRun();
-  await loopDelay(base); // resets the server's event-loop histogram: the next read covers the load only
+  await loopDelay(base, admin); // resets the server's event-loop histogram: the next read covers the load only
   const cannon = await autocannon(`${base}/runs/${id}`, headers.authorization);
-  const stall = await loopDelay(base);
+  const stall = await loopDelay(base, admin);
   const second = await finish(id);
   const loaded = (performance.now() - t1) / 1000;
   console.log(
@@ -187,8 +189,10 @@ interface CannonResult {
 }
 
 /** The server's event-loop delay since its previous scrape of /metrics (milliseconds). */
-async function loopDelay(base: string): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+async function loopDelay(base: string, adminToken: string): Promise<{ p99: number; max: number }> {
+  const text = await (
+    await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+  ).text();
   const at = (q: string): number => {
     const m = new RegExp(`^cohortlink_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text);
     return m === null ? Number.NaN : Math.round(Number(m[1]) * 1000);

@@ -158,12 +158,17 @@ export interface ClinicalTruth {
 }
 
 const inWindow = (rng: Rng): number => WINDOW_START_DAY + rng.int(WINDOW_DAYS);
+/** A day in the window no earlier than `from` (a death after the birth: the service refuses others). */
+const inWindowFrom = (rng: Rng, from: number): number => {
+  const start = Math.max(WINDOW_START_DAY, from);
+  return start + rng.int(WINDOW_END_DAY - start + 1);
+};
 
 /** Draws one person's clinical truth. Fixed number of draws per branch, so it is cheap. */
 export function drawClinicalTruth(rng: Rng, p: Person): ClinicalTruth {
   const age = ageOf(p);
   const deceased = rng.chance(deathProbability(age));
-  const deathDay = deceased ? inWindow(rng) : -1;
+  const deathDay = deceased ? inWindowFrom(rng, dayOf(p.dobY, p.dobM, p.dobD)) : -1;
   const optedOut = rng.chance(OPT_OUT_RATE);
   const sexCurves = (c: Condition): number => {
     const t = PREVALENCE[c];

@@ -51,6 +51,33 @@ export const ERROR_CODES = {
     summary: 'The organisation has used its feasibility query budget for this project.',
   },
   CL_NOT_READY: { exitCode: 4, httpStatus: 503, summary: 'The service is not ready.' },
+  // Upload limits that bound what one request costs (docs/service-design.md, "Upload limits").
+  CL_LINE_TOO_LONG: {
+    exitCode: 3,
+    httpStatus: 400,
+    summary: 'A line of an upload is longer than the service accepts (maxLineBytes).',
+  },
+  CL_BLANK_LINES: {
+    exitCode: 3,
+    httpStatus: 400,
+    summary: 'An upload holds more blank lines than the service accepts (maxBlankLines).',
+  },
+  CL_DECOMPRESSION_RATIO: {
+    exitCode: 3,
+    httpStatus: 413,
+    summary: 'A gzip upload expands further than the service accepts (inflateRatio, inflateFloorBytes).',
+  },
+  CL_TIMEOUT: {
+    exitCode: 3,
+    httpStatus: 408,
+    summary: 'The request was not received, or not processed, within its time budget.',
+  },
+  // Exit 6: the operator must fix the folder's permissions (or pass --allow-shared-data-dir).
+  CL_DATA_DIR_SHARED: {
+    exitCode: 6,
+    httpStatus: 500,
+    summary: 'The data folder or database is readable or writable by other users.',
+  },
   CL_STORE_CORRUPT: {
     exitCode: 5,
     httpStatus: 500,

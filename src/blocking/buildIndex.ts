@@ -5,11 +5,10 @@
  * needs equal keys to mean "same block".
  */
 import { CohortlinkError } from '../errors.js';
-import type { EncodedDataset } from '../matching/input/readEncodings.js';
 import { type BuiltPass, buildPass, type PassStats } from './blockPass.js';
 import { bandKeys, bandPositions } from './lshKeys.js';
 import { chooseLshParameters, type LshParameters } from './lshParameters.js';
-import type { BlockIndex } from './types.js';
+import type { BlockIndex, BlockingRecords } from './types.js';
 
 export type BlockingMode = 'auto' | 'keys' | 'lsh' | 'keys+lsh' | 'all-pairs';
 
@@ -37,8 +36,12 @@ export interface BlockingReport {
   readonly totalPairs: number;
   readonly passes: readonly PassStats[];
   readonly lsh: LshParameters | null;
-  /** Left records (self-linking: records) with no block in any pass: they cannot be linked. */
+  /**
+   * Left records that share a block with no right record in any pass (self-linking: records
+   * that share a block with no other record): no pass puts them forward, so they cannot link.
+   */
   readonly unblockedLeft: number;
+  /** Right records that share a block with no left record in any pass (self-linking: as left). */
   readonly unblockedRight: number;
 }
 
@@ -50,8 +53,8 @@ export interface BuiltIndex {
 }
 
 export function buildBlockIndex(
-  left: EncodedDataset,
-  right: EncodedDataset | 'self',
+  left: BlockingRecords,
+  right: BlockingRecords | 'self',
   options: BlockingOptions,
 ): BuiltIndex {
   const selfLink = right === 'self';
@@ -135,16 +138,16 @@ export function buildBlockIndex(
       totalPairs,
       passes: built.map((b) => b.stats),
       lsh,
-      unblockedLeft: countUnblocked(index, 'left', built),
-      unblockedRight: selfLink ? 0 : countUnblocked(index, 'right', built),
+      unblockedLeft: countUnblocked(index, 'left'),
+      unblockedRight: countUnblocked(index, 'right'),
     },
   };
 }
 
 function keyPass(
   name: string,
-  left: EncodedDataset,
-  right: EncodedDataset,
+  left: BlockingRecords,
+  right: BlockingRecords,
   selfLink: boolean,
   cap: number,
 ): BuiltPass {
@@ -167,8 +170,8 @@ function keyPass(
 function lshPass(
   name: string,
   positions: Uint32Array,
-  left: EncodedDataset,
-  right: EncodedDataset,
+  left: BlockingRecords,
+  right: BlockingRecords,
   selfLink: boolean,
   cap: number,
 ): BuiltPass {
@@ -194,7 +197,7 @@ function lshPass(
   return buildPass({ name, kind: 'lsh', leftIds, rightIds, blocks: ids.size, selfLink, maxBlockPairs: cap });
 }
 
-function meanPopcount(a: EncodedDataset, b: EncodedDataset): number {
+function meanPopcount(a: BlockingRecords, b: BlockingRecords): number {
   let sum = 0;
   for (const p of a.store.popcounts) sum += p;
   for (const p of b.store.popcounts) sum += p;
@@ -202,18 +205,25 @@ function meanPopcount(a: EncodedDataset, b: EncodedDataset): number {
   return n === 0 ? a.store.bits / 3 : sum / n;
 }
 
-function countUnblocked(index: BlockIndex, side: 'left' | 'right', built: readonly BuiltPass[]): number {
+/**
+ * Records of one side that share a block with no record of the other side in any pass (under
+ * self-linking: with no other record), so no pass can put them forward. A record with a key
+ * whose block holds only its own side counts, as does one whose block was capped (it carries
+ * -1 in that pass, and the capped block's member lists are empty).
+ */
+export function countUnblocked(index: BlockIndex, side: 'left' | 'right'): number {
   const n = side === 'left' ? index.leftCount : index.rightCount;
+  // Self-linking has one member list per block, and a record's own block holds the record.
+  const needed = index.selfLink ? 2 : 1;
   let count = 0;
   for (let i = 0; i < n; i++) {
     let blocked = false;
-    for (let p = 0; p < built.length && !blocked; p++) {
-      const b = side === 'left' ? built[p]!.pass.leftBlock[i]! : built[p]!.rightBlock[i]!;
+    for (let p = 0; p < index.passes.length && !blocked; p++) {
+      const pass = index.passes[p]!;
+      const b = side === 'left' ? pass.leftBlock[i]! : pass.rightBlock[i]!;
       if (b < 0) continue;
-      if (side === 'left') {
-        const pass = built[p]!.pass;
-        blocked = pass.rightOffsets[b + 1]! > pass.rightOffsets[b]!;
-      } else blocked = true;
+      const otherSide = side === 'left' ? pass.rightOffsets : pass.leftOffsets;
+      blocked = otherSide[b + 1]! - otherSide[b]! >= needed;
     }
     if (!blocked) count++;
   }

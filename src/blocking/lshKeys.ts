@@ -4,8 +4,8 @@
  * both datasets of a run (and re-runs) sample the same bits; they are not secret — knowing
  * which bits are sampled tells nothing without the filters.
  */
-import type { FilterStore } from '../matching/kernel/filterStore.js';
 import type { LshParameters } from './lshParameters.js';
+import type { BlockingFilters } from './types.js';
 
 /** Positions sampled by each band: `bands` rows of `bitsPerBand` distinct bit indices. */
 export function bandPositions(filterBits: number, params: LshParameters, seed = 0x2545f491): Uint32Array[] {
@@ -30,7 +30,7 @@ export function bandPositions(filterBits: number, params: LshParameters, seed = 
 }
 
 /** Band key of every filter in `store` for one band (bit m of the key = bit positions[m]). */
-export function bandKeys(store: FilterStore, positions: Uint32Array): Uint32Array {
+export function bandKeys(store: BlockingFilters, positions: Uint32Array): Uint32Array {
   const keys = new Uint32Array(store.count);
   const bytes = store.bytes;
   const stride = store.bytesPerFilter;

@@ -47,3 +47,41 @@ export interface BlockIndex {
   readonly selfLink: boolean;
   readonly passes: readonly BlockPass[];
 }
+
+/*
+ * What blocking reads of a dataset. Blocking sits below matching in the data flow, so it
+ * states the little it needs here; matching's EncodedDataset and FilterStore have these shapes
+ * and are passed in as they are.
+ */
+
+/** A dataset's filters: `count` filters of `bits` bits, `bytesPerFilter` bytes apart in `bytes`. */
+export interface BlockingFilters {
+  readonly count: number;
+  readonly bits: number;
+  readonly bytesPerFilter: number;
+  readonly bytes: Uint8Array;
+  /** Per filter, its number of set bits. */
+  readonly popcounts: Uint16Array;
+}
+
+/** A dataset's distinct keys of one block key, by dense id, as 64-bit hashes (hi, lo). */
+export interface BlockKeyTable {
+  readonly size: number;
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+  /** The id of the key with this hash, or -1. */
+  lookup(hi: number, lo: number): number;
+}
+
+export interface BlockingKeyColumn {
+  /** Per record: the id of its key in `keys`, or -1 when the record has no key. */
+  readonly ids: Int32Array;
+  readonly keys: BlockKeyTable;
+}
+
+export interface BlockingRecords {
+  /** The block keys the dataset's encodings carry, by name. */
+  readonly header: { readonly blockKeys: readonly string[] };
+  readonly store: BlockingFilters;
+  readonly blockKeys: ReadonlyMap<string, BlockingKeyColumn>;
+}

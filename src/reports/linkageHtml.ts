@@ -4,7 +4,7 @@
  */
 import { esc, fixed, int, signed } from './escape.js';
 import { reportPage, section, table } from './htmlPage.js';
-import type { BlockingSection, ConflictSection, LinkageReport } from './linkageReport.js';
+import type { BlockingSection, ConflictSection, Interval, LinkageReport } from './linkageReport.js';
 import { provenanceLine } from './provenance.js';
 import type { SubgroupRow } from './subgroupStats.js';
 import type { SubgroupDataset, SubgroupSection } from './subgroups.js';
@@ -101,25 +101,48 @@ function countsSection(r: LinkageReport): string {
 
 function thresholdSection(r: LinkageReport): string {
   const t = r.threshold;
-  const est = `<p>Estimated without ground truth, from the score-distribution model: precision <strong>${esc(fixed(t.estimated.precision, 4))}</strong>, recall <strong>${esc(fixed(t.estimated.recall, 4))}</strong>, F1 ${esc(fixed(t.estimated.f1, 4))}.</p>`;
+  const i = t.intervals ?? null;
+  const est = `<p>Estimated without ground truth, from the score-distribution model: precision <strong>${esc(fixed(t.estimated.precision, 4))}</strong>${i === null ? '' : ` (95 % interval ${esc(range(i.precision))})`}, recall <strong>${esc(fixed(t.estimated.recall, 4))}</strong>${i === null ? '' : ` (${esc(range(i.recall))})`}, F1 ${esc(fixed(t.estimated.f1, 4))}${i === null ? '' : ` (${esc(range(i.f1))})`}.</p>`;
+  const intervals =
+    i === null
+      ? '<p class="note">This run summary predates intervals of the estimates; re-run <code>cohortlink link</code> to get them.</p>'
+      : "<p>Each interval is a 95 % interval: the model was fitted again on resamples of the link scores and of the null sample (the scores of records' best non-matches), and the interval holds the middle 95 % of what this run's links would then count as right and missed (the recall interval's low end also allows the most matches below the threshold the model permits). It widens when few links inform the estimate.</p>";
+  const recall = `<p>Estimated recall is relative to the matches this run could see: true pairs that blocking proposed and that score at or above the floor (${esc(fixed(r.parameters.floor, 3))}). Matches that share no block, or score below the floor, are not counted; see the blocking section, and with a truth file the pair completeness.</p>`;
+  const rough =
+    t.basis === 'all-links'
+      ? '<p class="warn">⚠ These estimates rest on few links: too few links scored clearly above every non-match, so the non-matches were sampled from every link rather than from the confident ones only. Treat the estimates as rough; the intervals show how rough they are.</p>'
+      : '';
   const around = table(
     'Model estimates around the threshold',
     [
       { head: 'Threshold', numeric: true },
       { head: 'Links', numeric: true },
-      { head: 'Est. precision', numeric: true },
-      { head: 'Est. recall', numeric: true },
-      { head: 'Est. F1', numeric: true },
+      { head: i === null ? 'Est. precision' : 'Est. precision (95 % interval)', numeric: true },
+      { head: i === null ? 'Est. recall' : 'Est. recall (95 % interval)', numeric: true },
+      { head: i === null ? 'Est. F1' : 'Est. F1 (95 % interval)', numeric: true },
     ],
     t.around.map((a) => [
       esc(fixed(a.threshold, 3)),
       esc(int(a.links)),
-      esc(fixed(a.precision, 4)),
-      esc(fixed(a.recall, 4)),
-      esc(fixed(a.f1, 4)),
+      esc(withInterval(a.precision, a.precisionInterval)),
+      esc(withInterval(a.recall, a.recallInterval)),
+      esc(withInterval(a.f1, a.f1Interval)),
     ]),
   );
-  return section('threshold', 'Threshold and estimated quality', `${est}\n${around}`);
+  return section(
+    'threshold',
+    'Threshold and estimated quality',
+    [est, rough, intervals, recall, around].join('\n'),
+  );
+}
+
+function range(i: Interval): string {
+  return `${fixed(i.low, 4)}–${fixed(i.high, 4)}`;
+}
+
+/** "0.9990 (0.9975–0.9996)", or the estimate alone when the summary has no interval. */
+function withInterval(x: number, i: Interval | undefined): string {
+  return i === undefined ? fixed(x, 4) : `${fixed(x, 4)} (${range(i)})`;
 }
 
 function scoresSection(r: LinkageReport): string {
@@ -412,10 +435,41 @@ function signedFixed(n: number, digits: number): string {
 }
 
 function blockingSection(r: LinkageReport): string {
-  return section('blocking', 'Blocking', r.blocking.map(blockingPair).join('\n'));
+  return section(
+    'blocking',
+    'Blocking',
+    r.blocking.map((b, k) => blockingPair(b, k, r.parameters.topK)).join('\n'),
+  );
 }
 
-function blockingPair(b: BlockingSection, k: number): string {
+/** Records no pass can put forward: per side when linking, once when deduplicating. */
+function unblockedRows(b: BlockingSection): string[][] {
+  if (b.right === null)
+    return [[`${b.left} records sharing a block with no other record in any pass`, int(b.unblockedLeft)]];
+  return [
+    [`${b.left} records sharing a block with no ${b.right} record in any pass`, int(b.unblockedLeft)],
+    [`${b.right} records sharing a block with no ${b.left} record in any pass`, int(b.unblockedRight)],
+  ];
+}
+
+/**
+ * One-to-one's re-query of left records whose top-k cut may change their link (all k taken by
+ * other links, or linked at exactly the k-th score); nothing in other modes.
+ */
+function requeryRows(b: BlockingSection, topK: number): string[][] {
+  const q = b.requery ?? null;
+  if (q === null) return [];
+  return [
+    [
+      `${b.left} records re-queried (${topK === 1 ? 'best candidate' : `${int(topK)} best candidates all`} taken, or link at the cut)`,
+      int(q.rows),
+    ],
+    ['Candidate pairs added by scoring them again', int(q.pairsAdded)],
+    ['Rounds of scoring again', int(q.rounds)],
+  ];
+}
+
+function blockingPair(b: BlockingSection, k: number, topK: number): string {
   const title = b.right === null ? b.left : `${b.left} × ${b.right}`;
   const overview = table(
     `Blocking of ${title}`,
@@ -427,8 +481,8 @@ function blockingPair(b: BlockingSection, k: number): string {
       ['Reduction ratio', fixed(b.reductionRatio, 6)],
       ['Blocks over the cap, left out', int(b.cappedBlocks)],
       ['Pairs in those blocks', int(b.cappedPairs)],
-      ['Left records in no block', int(b.unblockedLeft)],
-      ['Right records in no block', int(b.unblockedRight)],
+      ...unblockedRows(b),
+      ...requeryRows(b, topK),
     ].map((row) => row.map(esc)),
   );
   const passes = b.passes

@@ -37,8 +37,24 @@ export interface LinkageReport {
     /** 'fixed' (given by the user), 'null-mixture' (chosen from the scores) or 'no-matches'. */
     readonly method: string;
     readonly chosenAutomatically: boolean;
+    /** Recall is of the matches the run could see: true pairs blocking proposed that score ≥ the floor. */
     readonly estimated: { readonly precision: number; readonly recall: number; readonly f1: number };
-    /** The threshold model's estimates at t ± 0.02 / 0.05 (from the summary). */
+    /**
+     * 95 % intervals of the estimates (resampled fits of the link scores and the null sample);
+     * null when the summary predates them, absent from reports built before they were added.
+     */
+    readonly intervals?: {
+      readonly precision: Interval;
+      readonly recall: Interval;
+      readonly f1: Interval;
+    } | null;
+    /**
+     * What the estimates rest on: 'runner-ups' (confident links' runner-ups sampled the null) or
+     * 'all-links' (too few confident links: every link's were used, the estimates are rough);
+     * null when the summary predates it, absent from reports built before it was added.
+     */
+    readonly basis?: string | null;
+    /** The threshold model's estimates at t ± 0.02 / 0.05, with their intervals when the summary has them. */
     readonly around: ParsedRunSummary['threshold']['around'];
     readonly model: ParsedRunSummary['threshold']['model'] | null;
   };
@@ -96,6 +112,12 @@ export interface ClusterSection extends Omit<NonNullable<ParsedRunSummary['clust
   readonly sizes: readonly { readonly size: number; readonly clusters: number }[];
 }
 
+/** A 95 % interval of an estimate. */
+export interface Interval {
+  readonly low: number;
+  readonly high: number;
+}
+
 export interface BlockingSection {
   readonly left: string;
   readonly right: string | null;
@@ -110,6 +132,12 @@ export interface BlockingSection {
   readonly passes: ParsedRunSummary['pairs'][number]['blocking']['passes'];
   readonly cappedBlocks: number;
   readonly cappedPairs: number;
+  /**
+   * One-to-one's re-query of left records whose top-k list was cut (records scored again, rounds,
+   * candidate pairs added); null in other modes or when the summary predates it, absent from
+   * reports built before it was added.
+   */
+  readonly requery?: ParsedRunSummary['pairs'][number]['requery'] | null;
 }
 
 export interface ReportSources {
@@ -146,6 +174,8 @@ export function buildLinkageReport(src: ReportSources): LinkageReport {
         recall: s.threshold.estimatedRecall,
         f1: s.threshold.estimatedF1,
       },
+      intervals: thresholdIntervals(s.threshold),
+      basis: s.threshold.basis ?? null,
       around: s.threshold.around,
       model: s.threshold.model ?? null,
     },
@@ -175,11 +205,18 @@ export function buildLinkageReport(src: ReportSources): LinkageReport {
       passes: p.blocking.passes,
       cappedBlocks: p.blocking.passes.reduce((a, x) => a + x.cappedBlocks, 0),
       cappedPairs: p.blocking.passes.reduce((a, x) => a + x.cappedPairs, 0),
+      requery: p.requery ?? null,
     })),
     conflicts: conflictSections(s),
     clusters: clusterSection(s),
     subgroups: src.subgroups ?? null,
   };
+}
+
+/** The three intervals at the threshold, or null unless the summary has all of them. */
+function thresholdIntervals(t: ParsedRunSummary['threshold']): LinkageReport['threshold']['intervals'] {
+  const { precisionInterval: precision, recallInterval: recall, f1Interval: f1 } = t;
+  return precision && recall && f1 ? { precision, recall, f1 } : null;
 }
 
 function conflictSections(s: ParsedRunSummary): ConflictSection[] | null {

@@ -5,7 +5,8 @@
  * path, not a page of NaN. Objects are zod's default (unknown keys stripped), so nothing the
  * report does not know about — whatever a future summary adds — can pass through into it.
  * Fields added after the first summaries were written (conflicts, clusters, the precision–recall
- * curve) are optional, so older summaries still load; the report says when they are absent.
+ * curve, the estimates' intervals and basis, the re-query counts) are optional, so older summaries
+ * still load; the report says when they are absent.
  */
 import { z } from 'zod';
 import { CohortlinkError, issuesFromZod } from '../errors.js';
@@ -16,6 +17,18 @@ const count = z.number().int().nonnegative();
 const unit = z.number().min(0).max(1);
 const scalar = z.union([z.boolean(), z.number(), z.string(), z.null()]);
 
+/** A 95 % interval of an estimate (threshold/autoThreshold.ts `intervalsAt`). */
+const interval = z
+  .object({ low: unit, high: unit })
+  .refine((i) => i.low <= i.high, { message: 'low must not exceed high', path: ['low'] });
+
+/** The intervals of precision, recall and F1; absent in summaries written before them. */
+const intervals = {
+  precisionInterval: interval.optional(),
+  recallInterval: interval.optional(),
+  f1Interval: interval.optional(),
+};
+
 const confusion = z.object({
   threshold: z.number(),
   links: z.number().nonnegative(),
@@ -25,6 +38,7 @@ const confusion = z.object({
   precision: unit,
   recall: unit,
   f1: unit,
+  ...intervals,
 });
 
 const pass = z.object({
@@ -54,6 +68,14 @@ const conflicts = z.object({
   right: sideConflicts,
 });
 
+/** RequeryStats (src/matching/solve/exactOneToOne.ts). */
+const requery = z.object({
+  rounds: count,
+  rows: count,
+  pairsAdded: count,
+  seconds: z.number().nonnegative(),
+});
+
 const pair = z.object({
   left: z.string(),
   right: z.string().nullable(),
@@ -76,6 +98,8 @@ const pair = z.object({
   rightUnlinked: count,
   /** Null for dedup; absent in summaries written before conflicts were recorded. */
   conflicts: conflicts.nullable().optional(),
+  /** One-to-one's re-query of rows cut by top-k; null in other modes, absent in older summaries. */
+  requery: requery.nullable().optional(),
 });
 
 /** ClusterStats of a dedup or multi-party run (src/matching/solve/types.ts). */
@@ -147,6 +171,9 @@ export const runSummarySchema = z.object({
     estimatedPrecision: unit,
     estimatedRecall: unit,
     estimatedF1: unit,
+    ...intervals,
+    /** 'runner-ups', or 'all-links' when too few links were confident (rough estimates). */
+    basis: z.string().optional(),
     around: z.array(confusion),
     model: z.record(z.string(), scalar).nullable().optional(),
   }),

@@ -3,7 +3,8 @@
  * `app.listen({ port: 0 })`). Layout:
  *
  *   root: helmet, rate limit, request ids, error body, metrics, OpenAPI (/openapi.json, /docs),
- *         /healthz, /readyz, /metrics, deps.publicRoutes (the UI shell) (no token needed)
+ *         /healthz, /readyz, deps.publicRoutes (the UI shell) (no token needed), /metrics (an
+ *         admin token or config.metricsToken)
  *   └ API scope: bearer-token auth on every route (deny by default)
  *       └ one encapsulated context per RoutePlugin: the built-in resources, then deps.routes
  *         (e.g. the run manager's)
@@ -22,7 +23,7 @@ import { createContext, type RoutePlugin, type ServiceContext } from './context.
 import { EventLoopDelay } from './eventLoopMetrics.js';
 import { httpMetrics, MetricsRegistry } from './metrics.js';
 import { authenticate, BEARER_TOKEN } from './plugins/auth.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { auditRoutes } from './routes/audit.js';
@@ -92,6 +93,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // The router's and Node's parser errors answer with the service's error body too, and
+    // never quote the URL back (Fastify's defaults do).
+    frameworkErrors,
+    clientErrorHandler,
     // Node checks the request and header timeouts only this often (default 30 s).
     http: {
       connectionsCheckingInterval: Math.max(
@@ -105,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onClose', async () => loopDelay.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  registerErrorHandling(app, [deps.files.root, deps.db.name]);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -136,7 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     app.addHook('onRequest', app.rateLimit());
   }
   await registerOpenApi(app);
-  registerMetrics(app, metrics, http);
+  registerMetrics(app, metrics, http, { db: deps.db, metricsToken: config.metricsToken });
   await app.register(async (scope) => healthRoutes(scope, ctx));
   for (const plugin of deps.publicRoutes ?? []) await app.register(async (scope) => plugin(scope, ctx));
 

@@ -4,10 +4,11 @@
  * be switched on per connection; busy_timeout makes a second process (e.g. `cohortlink audit
  * verify` on a live database) wait for the writer instead of failing at once.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CohortlinkError } from '../errors.js';
+import { FILE_MODE, mkdirPrivate } from './files.js';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
@@ -20,9 +21,14 @@ export interface OpenOptions {
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
   let db: Db;
   try {
+    if (path !== ':memory:' && !options.readonly) {
+      mkdirPrivate(dirname(path));
+      // A new database file is made 0600 here, not by SQLite (0644 less the umask); SQLite
+      // gives its -wal and -shm files the database file's mode.
+      closeSync(openSync(path, 'a', FILE_MODE));
+    }
     db = new Database(path, {
       readonly: options.readonly ?? false,
       fileMustExist: options.readonly ?? false,

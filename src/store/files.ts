@@ -8,6 +8,20 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmS
 import { join } from 'node:path';
 import { newId } from './clock.js';
 
+/**
+ * Modes of everything the service writes under its data folder, given explicitly at creation
+ * so they do not depend on the process umask: files 0600, folders 0700 (the folder holds
+ * encodings, refs and linkage keys, to be protected like identifiable data). `serve` refuses a
+ * data folder others can read or write (src/store/permissions.ts).
+ */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+/** `mkdir -p` with every folder it creates 0700 (umask can only narrow that). */
+export function mkdirPrivate(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+}
+
 export class DataFiles {
   readonly tmpDir: string;
   readonly datasetsDir: string;
@@ -24,8 +38,8 @@ export class DataFiles {
 
   /** Creates the folders and removes temp files left by a previous process; returns how many. */
   init(): number {
-    mkdirSync(this.tmpDir, { recursive: true });
-    mkdirSync(this.datasetsDir, { recursive: true });
+    mkdirPrivate(this.tmpDir);
+    mkdirPrivate(this.datasetsDir);
     const orphans = readdirSync(this.tmpDir);
     for (const name of orphans) rmSync(join(this.tmpDir, name), { force: true, recursive: true });
     return orphans.length;

@@ -101,16 +101,36 @@ export function listTokens(db: Db, organisationId?: string): TokenRecord[] {
   return (rows as TokenRow[]).map(toRecord);
 }
 
-/** Revokes a token; revoking twice keeps the first time. */
-export function revokeToken(db: Db, id: string): TokenRecord {
-  db.prepare('UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(isoNow(), id);
-  const record = getToken(db, id);
-  if (record === undefined) throw new CohortlinkError('CL_NOT_FOUND', `no token ${id}`);
-  return record;
+/**
+ * Revokes a token; revoking twice keeps the first time. The last active admin token is not
+ * revoked (CL_CONFLICT): with none left nobody could administer the service again, short of
+ * `admin init` on the host. Call inside an IMMEDIATE transaction so the count cannot race.
+ */
+export function revokeToken(db: Db, id: string, now: string = isoNow()): TokenRecord {
+  const before = getToken(db, id);
+  if (before === undefined) throw new CohortlinkError('CL_NOT_FOUND', `no token ${id}`);
+  if (before.role === 'admin' && isActive(before, now) && countActiveAdminTokens(db, now) <= 1)
+    throw new CohortlinkError(
+      'CL_CONFLICT',
+      'this is the last active admin token: create another admin token before revoking it, or nobody could administer the service',
+    );
+  db.prepare('UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id);
+  return getToken(db, id)!;
 }
 
-export function countAdminTokens(db: Db): number {
-  return (db.prepare("SELECT count(*) AS n FROM api_token WHERE role = 'admin'").get() as { n: number }).n;
+const isActive = (t: TokenRecord, now: string): boolean =>
+  t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now);
+
+/** Admin tokens that still authenticate: not revoked, not expired. */
+export function countActiveAdminTokens(db: Db, now: string = isoNow()): number {
+  return (
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM api_token
+         WHERE role = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+      )
+      .get(now) as { n: number }
+  ).n;
 }
 
 function toRecord(r: TokenRow): TokenRecord {

@@ -61,7 +61,9 @@ describe('keyed blocking', () => {
     expect(p1).toMatchObject({ cappedBlocks: 1, cappedPairs: 30, cappedRecords: 6, blocks: 0, pairs: 0 });
     // The capped block is gone from p1; only the p2 pair survives.
     expect(indexPairs(built.index)).toEqual(new Set(['0,0']));
+    // Outside the p2 pair, every record's only block was capped.
     expect(built.report.unblockedLeft).toBe(5);
+    expect(built.report.unblockedRight).toBe(4);
     expect(pairCompleteness(built, Uint32Array.of(0, 1), Uint32Array.of(0, 1))).toBe(0.5);
   });
 

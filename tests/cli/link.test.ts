@@ -45,6 +45,19 @@ function link(out: string) {
   return linkToSpine('hospital.ndjson', out, '--mode', 'many-to-one', '--workers', '1');
 }
 
+const round4 = (x: number): number => +x.toFixed(4);
+
+/** The threshold line of `cohortlink link`'s stderr, its numbers parsed. */
+function estimatesLine(stderr: string) {
+  const m =
+    /^threshold (\d\.\d{3}) \(([a-z-]+)\); estimated precision (\d\.\d{4}) \(95 % interval (\d\.\d{4})–(\d\.\d{4})\), recall (\d\.\d{4}) \((\d\.\d{4})–(\d\.\d{4})\) of the matches blocking and the floor let through$/m.exec(
+      stderr,
+    );
+  expect(m, stderr).not.toBeNull();
+  const x = m!.slice(1).map(Number);
+  return { threshold: x[0]!, method: m![2]!, precision: x.slice(2, 5), recall: x.slice(5, 8) };
+}
+
 function keysOf(path: string): Map<string, string> {
   return new Map(readCsv(path).rows.map(([ref, key]) => [ref!, key!]));
 }
@@ -55,6 +68,7 @@ describe('cohortlink link (CLI)', () => {
     const r = link(out);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/threshold 0\.\d+ \(/);
+    const printed = estimatesLine(r.stderr);
     const links = readCsv(join(out, 'links.csv'));
     expect(links.header).toEqual(['left_ref', 'right_ref', 'score']);
     let correct = 0;
@@ -73,6 +87,22 @@ describe('cohortlink link (CLI)', () => {
     const summary = JSON.parse(readFileSync(join(out, 'links.summary.json'), 'utf8'));
     expect(summary.format).toBe('cohortlink-run-summary/1');
     expect(summary.pairs[0].links).toBe(links.rows.length);
+    // The printed estimates and their 95 % intervals are the summary's, each interval holding its estimate.
+    const t = summary.threshold;
+    expect(printed).toEqual({
+      threshold: +t.threshold.toFixed(3),
+      method: t.method,
+      precision: [t.estimatedPrecision, t.precisionInterval.low, t.precisionInterval.high].map(round4),
+      recall: [t.estimatedRecall, t.recallInterval.low, t.recallInterval.high].map(round4),
+    });
+    for (const [x, low, high] of [printed.precision, printed.recall]) {
+      expect(low).toBeLessThanOrEqual(x!);
+      expect(x).toBeLessThanOrEqual(high!);
+    }
+    expect(r.stderr.includes('the estimates rest on few links')).toBe(t.basis === 'all-links');
+    // Many-to-one re-queries nothing.
+    expect(summary.pairs[0].requery).toBeNull();
+    expect(r.stderr).not.toContain('re-queried');
     // The summary names datasets and counts, never a record reference.
     const text = readFileSync(join(out, 'links.summary.json'), 'utf8');
     expect(text).not.toContain(links.rows[0]![0]!);
@@ -82,6 +112,25 @@ describe('cohortlink link (CLI)', () => {
     expect(spineKeys.size).toBe(3000);
     // A linked hospital record carries its spine record's key.
     for (const [l, rr] of links.rows) expect(hospitalKeys.get(l!)).toBe(spineKeys.get(rr!));
+  });
+
+  it('one-to-one re-queries records whose top-k list was cut, and says how many', () => {
+    const out = tempDir('cohortlink-link-out-');
+    // k = 1 cuts almost every list: each record holding its one best candidate must be re-queried.
+    const r = linkToSpine('hospital.ndjson', out, '--top-k', '1', '--workers', '1');
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'links.summary.json'), 'utf8'));
+    const q = summary.pairs[0].requery;
+    expect(q.rows).toBeGreaterThan(summary.pairs[0].links / 2);
+    expect(q.rounds).toBeGreaterThanOrEqual(1);
+    expect(q.pairsAdded).toBeGreaterThan(0);
+    const n = (x: number) => x.toLocaleString('en-GB');
+    expect(r.stderr).toContain(
+      `  re-queried ${n(q.rows)} record(s) whose best candidate was taken or whose link sat at the cut (${n(q.rounds)} round${q.rounds === 1 ? '' : 's'}, ${n(q.pairsAdded)} pairs added)\n`,
+    );
+    const printed = estimatesLine(r.stderr);
+    expect(printed.precision[1]).toBeLessThanOrEqual(printed.precision[0]!);
+    expect(printed.recall[0]).toBeLessThanOrEqual(printed.recall[2]!);
   });
 
   it('gives the same keys on a re-run, and keeps them when another dataset is linked later', () => {

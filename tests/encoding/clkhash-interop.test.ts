@@ -6,14 +6,18 @@ import { toBase64 } from '../../src/encoding/bitfilter.js';
 import { compileClkhashSchema } from '../../src/encoding/clkhash/compile.js';
 import { emptySummary } from '../../src/encoding/quality.js';
 import { RecordEncoder } from '../../src/encoding/recordEncoder.js';
-import { SHARED_DIR } from '../helpers/paths.js';
+import { CLKHASH_VECTORS, HAS_CLKHASH_VECTORS } from '../helpers/paths.js';
 
-const INTEROP = join(SHARED_DIR, 'interop', 'clkhash');
-const cases = readdirSync(INTEROP, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name);
+const INTEROP = CLKHASH_VECTORS;
+const cases = HAS_CLKHASH_VECTORS
+  ? readdirSync(INTEROP, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+  : [];
 
-describe('clkhash 0.18.3 interoperability', () => {
+// The vectors stay in the shared folder by their terms (see tests/helpers/paths.ts): skipped on
+// a bare clone, run in CI where the folder is laid beside it.
+describe.skipIf(!HAS_CLKHASH_VECTORS)('clkhash 0.18.3 interoperability (shared/interop/clkhash)', () => {
   it('finds the reference cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(3);
   });

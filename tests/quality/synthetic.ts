@@ -1,4 +1,5 @@
 import type { ThresholdInput } from '../../src/matching/threshold/index.js';
+import { seededRandom } from '../../src/seededRandom.js';
 
 /**
  * Synthetic one-to-one linkage outcomes with known truth, shaped like real ones: a record's best
@@ -26,17 +27,8 @@ export interface Synthetic {
   readonly matches: number;
 }
 
-/** A small seeded generator (mulberry32) for reproducible synthetic samples. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator, under the name these tests use. */
+export const mulberry32 = seededRandom;
 
 export function synthetic(s: SyntheticSpec): Synthetic {
   const rnd = mulberry32(s.seed);

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFloorScores } from '../../src/reports/floorScores.js';
 import { renderLinkageReportHtml } from '../../src/reports/linkageHtml.js';
 import { buildLinkageReport, type LinkageReport } from '../../src/reports/linkageReport.js';
+import { parseRunSummary } from '../../src/reports/runSummarySchema.js';
 import { readCsv } from '../datasets/helpers.js';
 import { encodeUk, runCli, tempDir } from '../helpers/cli.js';
 
@@ -118,6 +119,144 @@ describe('cohortlink report run (linkage quality)', () => {
     expect(report.evaluation![0]!.precision).toBeGreaterThan(0.95);
   });
 
+  it("shows the estimates' 95 % intervals beside them, each holding its estimate, with what recall is of", () => {
+    const t = summary.threshold;
+    expect(report.threshold.intervals).toEqual({
+      precision: t.precisionInterval,
+      recall: t.recallInterval,
+      f1: t.f1Interval,
+    });
+    expect(['runner-ups', 'all-links']).toContain(report.threshold.basis);
+    expect(report.threshold.basis).toBe(t.basis);
+    // The page: "precision <strong>p</strong> (95 % interval lo–hi), recall <strong>r</strong> (lo–hi), F1 f (lo–hi)".
+    const m =
+      /precision <strong>(\d\.\d{4})<\/strong> \(95 % interval (\d\.\d{4})–(\d\.\d{4})\), recall <strong>(\d\.\d{4})<\/strong> \((\d\.\d{4})–(\d\.\d{4})\), F1 (\d\.\d{4}) \((\d\.\d{4})–(\d\.\d{4})\)/.exec(
+        html,
+      );
+    expect(m, 'the estimates paragraph with intervals').not.toBeNull();
+    const [p, pLow, pHigh, r, rLow, rHigh, f, fLow, fHigh] = m!.slice(1).map(Number) as number[];
+    for (const [x, low, high] of [
+      [p, pLow, pHigh],
+      [r, rLow, rHigh],
+      [f, fLow, fHigh],
+    ] as [number, number, number][]) {
+      expect(low).toBeLessThanOrEqual(x);
+      expect(x).toBeLessThanOrEqual(high);
+    }
+    expect([p, pLow, pHigh]).toEqual(
+      [t.estimatedPrecision, t.precisionInterval.low, t.precisionInterval.high].map(
+        (x: number) => +x.toFixed(4),
+      ),
+    );
+    expect([r, rLow, rHigh]).toEqual(
+      [t.estimatedRecall, t.recallInterval.low, t.recallInterval.high].map((x: number) => +x.toFixed(4)),
+    );
+    expect(html).toContain('Each interval is a 95 % interval');
+    expect(html).toContain('It widens when few links inform the estimate.');
+    expect(html).toContain(
+      `Estimated recall is relative to the matches this run could see: true pairs that blocking proposed and that score at or above the floor (${summary.parameters.floor.toFixed(3)})`,
+    );
+    // The around table: one row per estimate, every cell "estimate (low–high)" holding its estimate.
+    const table = html.slice(html.indexOf('<caption>Model estimates around the threshold</caption>'));
+    const body = table.slice(0, table.indexOf('</table>'));
+    const rows = [...body.matchAll(/<tr><th scope="row">([\d.]+)<\/th>(.*?)<\/tr>/g)];
+    expect(rows).toHaveLength(t.around.length);
+    expect(t.around.length).toBeGreaterThanOrEqual(3);
+    rows.forEach((row, k) => {
+      const a = t.around[k];
+      expect(Number(row[1])).toBe(+a.threshold.toFixed(3));
+      const cells = [...row[2]!.matchAll(/(\d\.\d{4}) \((\d\.\d{4})–(\d\.\d{4})\)/g)].map((c) =>
+        c.slice(1).map(Number),
+      );
+      expect(cells).toHaveLength(3);
+      for (const [x, low, high] of cells as [number, number, number][]) {
+        expect(low).toBeLessThanOrEqual(x);
+        expect(x).toBeLessThanOrEqual(high);
+      }
+      expect(cells[0]).toEqual(
+        [a.precision, a.precisionInterval.low, a.precisionInterval.high].map((x: number) => +x.toFixed(4)),
+      );
+      expect(cells[1]).toEqual(
+        [a.recall, a.recallInterval.low, a.recallInterval.high].map((x: number) => +x.toFixed(4)),
+      );
+    });
+    // The report JSON carries the around[] intervals as the summary has them.
+    expect(report.threshold.around).toEqual(t.around);
+    // A many-to-one run re-queries nothing: no re-query rows.
+    expect(summary.pairs[0].requery).toBeNull();
+    expect(report.blocking[0]!.requery).toBeNull();
+    expect(html).not.toContain('re-queried');
+  });
+
+  it('warns when the estimates rest on every link (too few confident ones)', () => {
+    expect(html).not.toContain('These estimates rest on few links');
+    const rough = structuredClone(summary);
+    rough.threshold.basis = 'all-links';
+    const page = renderLinkageReportHtml(buildLinkageReport({ summary: rough, summarySource: 'rough.json' }));
+    expect(page).toContain(
+      '<p class="warn">⚠ These estimates rest on few links: too few links scored clearly above every non-match',
+    );
+    expect(page).toContain('the intervals show how rough they are');
+  });
+
+  it("keyed blocking: counts each side's records that share a block with no record of the other, in the CLI and the page", () => {
+    const o = join(dir, 'keyed');
+    const l = runCli([
+      'link',
+      '--left',
+      join(dir, 'hospital.ndjson'),
+      '--right',
+      join(dir, 'spine.ndjson'),
+      '--blocking',
+      'keys',
+      '--output',
+      join(o, 'links.csv'),
+      '--workers',
+      '0',
+    ]);
+    expect(l.status, l.stderr).toBe(0);
+    const written = JSON.parse(readFileSync(join(o, 'links.summary.json'), 'utf8')).pairs[0];
+    const b = written.blocking;
+    // One-to-one (the default mode) records its re-query of cut candidate lists.
+    const q = written.requery;
+    expect(q).toEqual({
+      rounds: expect.any(Number),
+      rows: expect.any(Number),
+      pairsAdded: expect.any(Number),
+      seconds: expect.any(Number),
+    });
+    expect(q.rows === 0).toBe(q.rounds === 0);
+    // The spine holds people the hospital never saw: their keys are in no hospital record.
+    expect(b.unblockedRight).toBeGreaterThan(0);
+    expect(l.stderr).toContain(
+      `${b.unblockedRight.toLocaleString('en-GB')} spine record(s) share a block with no hospital record in any pass`,
+    );
+    if (b.unblockedLeft > 0)
+      expect(l.stderr).toContain(
+        `${b.unblockedLeft.toLocaleString('en-GB')} hospital record(s) share a block with no spine record in any pass`,
+      );
+    const r = runCli([
+      'report',
+      'run',
+      '--summary',
+      join(o, 'links.summary.json'),
+      '--html',
+      join(o, 'r.html'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const page = readFileSync(join(o, 'r.html'), 'utf8');
+    expect(page).toContain(
+      `spine records sharing a block with no hospital record in any pass</th><td class="n">${b.unblockedRight.toLocaleString('en-GB')}</td>`,
+    );
+    expect(page).toContain('hospital records sharing a block with no spine record in any pass');
+    expect(page).toContain(
+      `hospital records re-queried (8 best candidates all taken, or link at the cut)</th><td class="n">${q.rows.toLocaleString('en-GB')}</td>`,
+    );
+    expect(page).toContain(
+      `Candidate pairs added by scoring them again</th><td class="n">${q.pairsAdded.toLocaleString('en-GB')}</td>`,
+    );
+  });
+
   it('has the real precision and recall of cohortlink evaluate (issue 6: within 0.01), and its sweep as the curve', () => {
     const e = report.evaluation![0]!;
     expect(Math.abs(e.precision - evaluated.links.precision)).toBeLessThanOrEqual(0.01);
@@ -195,21 +334,88 @@ describe('cohortlink report run (linkage quality)', () => {
     expect(html).toContain('within 0.02 of its best one');
   });
 
-  it('loads a summary written before conflicts, clusters and curves, and says what is missing', () => {
+  it('loads a summary written before conflicts, clusters, curves, intervals and re-queries, and says what is missing', () => {
     const old = structuredClone(summary);
     delete old.clusters;
-    for (const p of old.pairs) delete p.conflicts;
+    for (const p of old.pairs) {
+      delete p.conflicts;
+      delete p.requery;
+    }
     for (const e of old.evaluation) {
       delete e.curve;
       delete e.bestF1;
     }
+    for (const x of [old.threshold, ...old.threshold.around]) {
+      delete x.precisionInterval;
+      delete x.recallInterval;
+      delete x.f1Interval;
+    }
+    delete old.threshold.basis;
+    for (const k of ['nullShift', 'nullSampleAboveFloor', 'estimatedMatchesAtMost'])
+      delete old.threshold.model[k];
+    expect(parseRunSummary(old, 'old.json').threshold.precisionInterval).toBeUndefined();
     const m = buildLinkageReport({ summary: old, summarySource: 'old.json' });
     expect(m.conflicts).toBeNull();
     expect(m.clusters).toBeNull();
     expect(m.evaluation![0]!.curve).toBeUndefined();
+    expect(m.threshold.intervals).toBeNull();
+    expect(m.threshold.basis).toBeNull();
+    expect(m.blocking[0]!.requery).toBeNull();
     const page = renderLinkageReportHtml(m);
     expect(page).toContain('predates conflict counts');
     expect(page).toContain('predates precision–recall curves');
+    expect(page).toContain('predates intervals of the estimates');
+    expect(page).not.toContain('95 % interval');
+    expect(page).toContain(
+      `precision <strong>${summary.threshold.estimatedPrecision.toFixed(4)}</strong>, recall <strong>${summary.threshold.estimatedRecall.toFixed(4)}</strong>`,
+    );
+    // The around table still has a row per estimate, estimates alone.
+    expect(page).toContain(
+      `<td class="n">${summary.threshold.around[0].precision.toFixed(4)}</td><td class="n">${summary.threshold.around[0].recall.toFixed(4)}</td>`,
+    );
+    // A report model cached before these fields existed renders too.
+    const { intervals: _i, basis: _b, ...cachedThreshold } = m.threshold;
+    const cached = {
+      ...m,
+      threshold: cachedThreshold,
+      blocking: m.blocking.map(({ requery: _r, ...b }) => b),
+    } as LinkageReport;
+    expect(renderLinkageReportHtml(cached)).toContain('predates intervals of the estimates');
+  });
+
+  it('the summary schema takes old and new summaries and refuses an interval whose low end exceeds its high end', () => {
+    const parsed = parseRunSummary(summary, 's.json');
+    expect(parsed.threshold.recallInterval).toEqual(summary.threshold.recallInterval);
+    expect(parsed.threshold.around[0]!.f1Interval).toEqual(summary.threshold.around[0].f1Interval);
+    expect(parsed.threshold.basis).toBe(summary.threshold.basis);
+    const withRequery = structuredClone(summary);
+    withRequery.pairs[0].requery = { rounds: 2, rows: 647, pairsAdded: 1292, seconds: 0.07 };
+    expect(parseRunSummary(withRequery, 's.json').pairs[0]!.requery).toEqual(withRequery.pairs[0].requery);
+    const refused = (edit: (s: typeof summary) => void, path: string) => {
+      const bad = structuredClone(summary);
+      edit(bad);
+      expect(() => parseRunSummary(bad, 'bad.json')).toThrow(
+        expect.objectContaining({
+          code: 'CL_FILE_UNREADABLE',
+          issues: [expect.objectContaining({ path })],
+        }),
+      );
+    };
+    refused((b) => {
+      b.threshold.precisionInterval = { low: 0.99, high: 0.98 };
+    }, '$.threshold.precisionInterval.low');
+    refused((b) => {
+      b.threshold.around[1].recallInterval = { low: 0.7, high: 0.6 };
+    }, '$.threshold.around[1].recallInterval.low');
+    refused((b) => {
+      b.threshold.f1Interval = { low: 0.9, high: 1.2 };
+    }, '$.threshold.f1Interval.high');
+    refused((b) => {
+      b.threshold.recallInterval = { low: 0.9 };
+    }, '$.threshold.recallInterval.high');
+    refused((b) => {
+      b.pairs[0].requery = { rounds: 1, rows: -3, pairsAdded: 0, seconds: 0 };
+    }, '$.pairs[0].requery.rows');
   });
 
   it('dedup: clusters and split clusters in the report; each true pair counted once', () => {
@@ -267,6 +473,8 @@ describe('cohortlink report run (linkage quality)', () => {
     expect(e.recall).toBeCloseTo(tp / truePairs, 12);
     const page = readFileSync(join(o, 'r.html'), 'utf8');
     expect(page).toContain('<caption>Clusters (people) and refused merges</caption>');
+    expect(page).toContain('hospital records sharing a block with no other record in any pass');
+    expect(page).not.toContain('sharing a block with no hospital record');
   });
 
   it('multi: unlinked records per dataset come from the final people, as the keys files show', () => {

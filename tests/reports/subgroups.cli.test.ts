@@ -118,7 +118,11 @@ describe('report run --attributes: subgroup link rates', () => {
     expect(heavy?.flag).toBe('under-linked');
     expect(heavy!.difference!).toBeLessThanOrEqual(-0.02);
     expect(heavy!.z!).toBeLessThanOrEqual(-3);
-    expect(flagged.length - 1).toBeLessThanOrEqual(3);
+    // Besides Y56: married names (8 % here) really do under-link women, and regions other than
+    // Y56 sit just above the average that Y56 pulls down; each such flag is at the 2-point edge.
+    expect(flagged.length - 1).toBeLessThanOrEqual(4);
+    for (const r of flagged)
+      if (r.group !== HEAVY) expect(Math.abs(r.difference!)).toBeLessThan(Math.abs(heavy!.difference!) / 2);
     expect(report.subgroups!.asOf).toBe('2025-01-01');
     expect(report.subgroups!.minDifference).toBe(0.02);
     expect(report.subgroups!.minZ).toBe(3);

@@ -373,7 +373,7 @@ describe('audit, usage, docs, metrics, logs', () => {
   });
 
   it('counts requests and upload bytes in /metrics', async () => {
-    const r = await call(s, 'GET', '/metrics');
+    const r = await call(s, 'GET', '/metrics', { token: s.adminToken });
     expect(r.text).toMatch(
       /cohortlink_http_requests_total\{method="POST",route="\/projects\/:projectId\/datasets",status="201"\} \d+/,
     );

@@ -430,7 +430,7 @@ describe('cohort selection over HTTP', () => {
     const details = rows.map((r) => r.detail_json).join('\n');
     for (const ref of personOf.get('hospital')!.keys()) expect(details.includes(ref)).toBe(false);
     // The cohort cache is bounded (least recently used run dropped), and says so in /metrics.
-    const metrics = await (await fetch(`${s.base}/metrics`)).text();
+    const metrics = (await call(s, 'GET', '/metrics', { token: s.adminToken })).text;
     expect(metrics).toMatch(/^cohortlink_cohort_cache_runs 1$/m);
     const usage = s.db.prepare('SELECT DISTINCT kind FROM usage').pluck().all();
     expect(usage).toEqual(expect.arrayContaining(['feasibility', 'invitations']));

@@ -112,7 +112,7 @@ describe('concurrent uploads and runs', () => {
   });
 
   it('lists no scoring pool sample in /metrics before the first run', async () => {
-    const m = await call(s, 'GET', '/metrics');
+    const m = await call(s, 'GET', '/metrics', { token: s.adminToken });
     expect(m.status).toBe(200);
     expect(m.text).toMatch(/# TYPE cohortlink_score_pool_utilisation gauge/);
     expect(m.text).not.toMatch(/^cohortlink_score_pool_threads /m);
@@ -169,7 +169,7 @@ describe('concurrent uploads and runs', () => {
   });
 
   it('shows the scoring pool’s load in /metrics and comparisons in /openapi.json', async () => {
-    const m = await call(s, 'GET', '/metrics');
+    const m = await call(s, 'GET', '/metrics', { token: s.adminToken });
     for (const name of [
       'cohortlink_score_pool_utilisation',
       'cohortlink_score_pool_threads',

@@ -241,9 +241,15 @@ function reportRun(
 ): void {
   const t = result.threshold;
   const n = (x: number): string => x.toLocaleString('en-GB');
+  const range = (i: { low: number; high: number }): string => `${i.low.toFixed(4)}–${i.high.toFixed(4)}`;
+  // Recall is of the matches the run could see: true pairs blocking proposed that score ≥ the floor.
   const lines = [
-    `threshold ${t.threshold.toFixed(3)} (${t.method}); estimated precision ${t.estimatedPrecision.toFixed(4)}, recall ${t.estimatedRecall.toFixed(4)}`,
+    `threshold ${t.threshold.toFixed(3)} (${t.method}); estimated precision ${t.estimatedPrecision.toFixed(4)} (95 % interval ${range(t.precisionInterval)}), recall ${t.estimatedRecall.toFixed(4)} (${range(t.recallInterval)}) of the matches blocking and the floor let through`,
   ];
+  if (t.basis === 'all-links')
+    lines.push(
+      '  the estimates rest on few links (too few links scored clearly above every non-match, so the non-matches were sampled from every link); the intervals show how rough they are',
+    );
   for (const p of result.pairs) {
     const l = result.datasets[p.left]!;
     const r = result.datasets[p.right]!;
@@ -251,16 +257,30 @@ function reportRun(
       `${l.name}${p.left === p.right ? '' : ` × ${r.name}`}: ${n(p.candidatePairs)} candidate pairs (${p.blocking.mode} blocking, reduction ratio ${(1 - p.candidatePairs / Math.max(1, p.blocking.totalPairs)).toFixed(6)}), ${n(p.comparisons)} compared, ${n(p.links.length)} links`,
     );
   }
+  // One-to-one re-scores a record when its top-k cut may change its link: all k taken by other
+  // links, or linked at exactly its k-th score (solve/exactOneToOne.ts).
+  const topK = result.options.topK;
   for (const p of result.pairs) {
+    if (p.requery !== null && p.requery.rows > 0)
+      lines.push(
+        `  re-queried ${n(p.requery.rows)} record(s) whose ${topK === 1 ? 'best candidate was' : `${n(topK)} best candidates were all`} taken or whose link sat at the cut (${n(p.requery.rounds)} round${p.requery.rounds === 1 ? '' : 's'}, ${n(p.requery.pairsAdded)} pairs added)`,
+      );
     const capped = p.blocking.passes.filter((s) => s.cappedBlocks > 0);
     for (const s of capped)
       lines.push(
         `  pass ${s.name}: ${n(s.cappedBlocks)} block(s) over the cap left out (${n(s.cappedPairs)} pairs, ${n(s.cappedRecords)} records); raise --max-block-pairs to compare them`,
       );
-    if (p.blocking.unblockedLeft > 0)
-      lines.push(
-        `  ${n(p.blocking.unblockedLeft)} record(s) share no block with the other dataset in any pass`,
-      );
+    const l = result.datasets[p.left]!.name;
+    const r = result.datasets[p.right]!.name;
+    const unblocked = (count: number, who: string): void => {
+      if (count > 0) lines.push(`  ${n(count)} ${who} in any pass`);
+    };
+    if (p.left === p.right)
+      unblocked(p.blocking.unblockedLeft, `${l} record(s) share a block with no other record`);
+    else {
+      unblocked(p.blocking.unblockedLeft, `${l} record(s) share a block with no ${r} record`);
+      unblocked(p.blocking.unblockedRight, `${r} record(s) share a block with no ${l} record`);
+    }
   }
   lines.push(
     `${n(result.clusterCount)} people; keys kept ${n(result.keyStats.kept)}, new ${n(result.keyStats.created)}` +

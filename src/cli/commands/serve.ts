@@ -15,6 +15,8 @@ interface ServeFlags {
   disclosureSecretFile?: string;
   feasibilityBudget?: number;
   minRunRecords?: number;
+  metricsTokenFile?: string;
+  allowSharedDataDir: boolean;
 }
 
 /**
@@ -34,6 +36,31 @@ function disclosureKey(file: string | undefined): DisclosureKey | undefined {
     }
   } else secret = process.env.COHORTLINK_DISCLOSURE_SECRET;
   return secret === undefined || secret === '' ? undefined : createDisclosureKey(secret);
+}
+
+/**
+ * The token Prometheus scrapers present to `/metrics` (besides admin tokens), from
+ * `--metrics-token-file` or COHORTLINK_METRICS_TOKEN (trailing newline of a file ignored).
+ * Undefined = admin tokens only. Never logged or echoed.
+ */
+function metricsToken(file: string | undefined): string | undefined {
+  let token: string | undefined;
+  if (file !== undefined) {
+    try {
+      token = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new CohortlinkError('CL_FILE_UNREADABLE', 'cannot read the metrics token file', [], {
+        cause: err,
+      });
+    }
+  } else token = process.env.COHORTLINK_METRICS_TOKEN;
+  if (token === undefined || token === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(token))
+    throw new CohortlinkError(
+      'CL_USAGE',
+      'the metrics token must be 16–128 characters of A–Z, a–z, 0–9, _ and - (e.g. `openssl rand -hex 32`)',
+    );
+  return token;
 }
 
 /** `COHORTLINK_RATE_LIMIT` when `--rate-limit` is not given; undefined = the config default. */
@@ -75,13 +102,27 @@ export function registerServe(program: Command): void {
       'records every dataset of a run must hold, against membership probing (default 100)',
       intOption('--min-run-records', 1, 1_000_000_000),
     )
+    .option(
+      '--metrics-token-file <file>',
+      'bearer token (16–128 of A–Z a–z 0–9 _ -) that Prometheus presents to /metrics, besides admin tokens; or COHORTLINK_METRICS_TOKEN',
+    )
+    .option(
+      '--allow-shared-data-dir',
+      'start even if other users can read or write the data folder or database (warns; not recommended: it holds encodings, refs and linkage keys)',
+      false,
+    )
     .action(async (flags: ServeFlags) => {
+      // Whatever a component writes without an explicit mode (files.ts gives ours 0600/0700)
+      // is private too: the link thread and report builders share this process's umask.
+      process.umask(0o077);
       const rateLimitMax = flags.rateLimit ?? rateLimitFromEnv();
       const key = disclosureKey(flags.disclosureSecretFile);
+      const scraperToken = metricsToken(flags.metricsTokenFile);
       const service = await startService({
         dbPath: flags.db,
         port: flags.port,
         host: flags.host,
+        allowSharedDataDir: flags.allowSharedDataDir,
         logger: { level: flags.logLevel },
         config: {
           ...(rateLimitMax === undefined ? {} : { rateLimitMax, rateLimitWindowMs: 60_000 }),
@@ -89,9 +130,11 @@ export function registerServe(program: Command): void {
             ? {}
             : { feasibilityQueryBudget: flags.feasibilityBudget }),
           ...(flags.minRunRecords === undefined ? {} : { minRunRecords: flags.minRunRecords }),
+          ...(scraperToken === undefined ? {} : { metricsToken: scraperToken }),
         },
         ...serviceRoutes(key),
       });
+      for (const w of service.warnings) process.stderr.write(`cohortlink serve: WARNING: ${w}\n`);
       // One plain line, whatever the log level, so scripts and tests can find the port.
       process.stderr.write(
         `cohortlink serve: listening on ${service.address} (reviewer UI: ${service.address}/ui/)\n`,

@@ -46,21 +46,24 @@ export function verhoeffValid(digits: string): boolean {
   return c === 0;
 }
 
-/** The normal form of `raw` in `system`, or a message saying why it is malformed. */
+/**
+ * The normal form of `raw` in `system`, or a message saying why it is malformed. Messages never
+ * quote the code: they reach the uploader's HTTP answer and the service's log.
+ */
 export function normaliseCode(system: CodeSystem, raw: string): { code: string } | { error: string } {
   const upper = raw.trim().toUpperCase();
   switch (system) {
     case 'ICD-10':
       return ICD10.test(upper)
         ? { code: upper.replace('.', '') }
-        : { error: `'${raw}' is not an ICD-10 code (e.g. E11, E11.9 or E119)` };
+        : { error: 'is not an ICD-10 code (e.g. E11, E11.9 or E119)' };
     case 'OPCS-4':
       return OPCS4.test(upper)
         ? { code: upper.replace('.', '') }
-        : { error: `'${raw}' is not an OPCS-4 code (e.g. W37.1 or W371)` };
+        : { error: 'is not an OPCS-4 code (e.g. W37.1 or W371)' };
     case 'SNOMED-CT':
     case 'dm+d':
-      if (!SCTID.test(upper)) return { error: `'${raw}' is not a ${system} id (6–18 digits)` };
-      return verhoeffValid(upper) ? { code: upper } : { error: `'${raw}' fails the ${system} check digit` };
+      if (!SCTID.test(upper)) return { error: `is not a ${system} id (6–18 digits)` };
+      return verhoeffValid(upper) ? { code: upper } : { error: `fails the ${system} check digit` };
   }
 }

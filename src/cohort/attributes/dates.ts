@@ -17,14 +17,14 @@ function daysInMonth(y: number, m: number): number {
   return new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
-/** The day number of an ISO date no later than `today`, or why it is not acceptable. */
+/** The day number of an ISO date no later than `today`, or why it is not acceptable (never quoting it). */
 export function parseIsoDay(raw: string, today: number): { day: number } | { error: string } {
   const m = ISO.exec(raw);
-  if (m === null) return { error: `'${raw}' is not a YYYY-MM-DD date` };
+  if (m === null) return { error: 'is not a YYYY-MM-DD date' };
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return { error: `'${raw}' is not a real date` };
-  if (y < EARLIEST_YEAR) return { error: `'${raw}' is before ${EARLIEST_YEAR}` };
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return { error: 'is not a real date' };
+  if (y < EARLIEST_YEAR) return { error: `is before ${EARLIEST_YEAR}` };
   const day = dayOfUtc(y, mo, d);
-  if (day > today) return { error: `'${raw}' is in the future` };
+  if (day > today) return { error: 'is in the future' };
   return { day };
 }

@@ -6,22 +6,41 @@ import { CohortlinkError, type ErrorCode, type Issue } from '../../errors.js';
 /** A file path or an already-open stream (an HTTP upload body, a test's `Readable.from`). */
 export type LineSource = string | Readable;
 
+/** How a reader names its source and when it must stop. */
+export interface LineOptions {
+  /** What messages call the source (default: the file path, or "the upload" for a stream). */
+  readonly label?: string;
+  /** Stops reading once aborted (a request's time budget): CL_TIMEOUT naming the line. */
+  readonly signal?: AbortSignal;
+}
+
 /** Lines one at a time, numbered from 1, without holding the file in memory. */
-export async function* numberedLines(source: LineSource): AsyncGenerator<[number, string]> {
+export async function* numberedLines(
+  source: LineSource,
+  options: LineOptions = {},
+): AsyncGenerator<[number, string]> {
   const input = typeof source === 'string' ? createReadStream(source) : source;
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const { signal } = options;
   let n = 0;
   try {
     for await (const line of rl) {
       n++;
+      if (signal?.aborted) {
+        const what = 'not validated within the time budget of the request';
+        throw new CohortlinkError('CL_TIMEOUT', `${describe(source, options)}: stopped at line ${n}`, [
+          { path: `line ${n}`, message: what },
+        ]);
+      }
       yield [n, n === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line];
     }
   } catch (e) {
     if (e instanceof CohortlinkError) throw e;
     const err = e as NodeJS.ErrnoException;
+    // The code only: an error's message may quote what it was reading.
     throw new CohortlinkError(
       'CL_FILE_UNREADABLE',
-      `cannot read ${describe(source)}: ${err.code ?? err.message}`,
+      `cannot read ${describe(source, options)}: ${err.code ?? 'read error'}`,
       [],
       {
         cause: e,
@@ -33,7 +52,17 @@ export async function* numberedLines(source: LineSource): AsyncGenerator<[number
   }
 }
 
-export const describe = (source: LineSource): string => (typeof source === 'string' ? source : 'the upload');
+export const describe = (source: LineSource, options: LineOptions = {}): string =>
+  options.label ?? (typeof source === 'string' ? source : 'the upload');
+
+/**
+ * zod's wording of an issue where it cannot quote the input; an unknown key (which zod names)
+ * is described instead: a key of a data holder's file may itself be a value put in the wrong
+ * place.
+ */
+export function issueMessage(i: { readonly code: string; readonly message: string }): string {
+  return i.code === 'unrecognized_keys' ? 'holds a field this format does not define' : i.message;
+}
 
 /** At most this many issues are listed; the rest are counted, so a bad file gives a readable error. */
 export const MAX_LISTED_ISSUES = 20;

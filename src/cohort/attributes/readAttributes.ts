@@ -1,7 +1,14 @@
 import { type AttributeLine, AttributeLineSchema, wellFormedAttributeLine } from './attributeLine.js';
 import { Column, Interner } from './columns.js';
 import { parseIsoDay, todayDay } from './dates.js';
-import { describe, IssueLog, type LineSource, numberedLines } from './lines.js';
+import {
+  describe,
+  IssueLog,
+  issueMessage,
+  type LineOptions,
+  type LineSource,
+  numberedLines,
+} from './lines.js';
 
 export { type AttributeLine, AttributeLineSchema } from './attributeLine.js';
 
@@ -37,7 +44,7 @@ export interface KnownRefRows {
   has(ref: string): boolean;
 }
 
-export interface ReadOptions {
+export interface ReadOptions extends LineOptions {
   readonly dataset: string;
   /**
    * Record refs of the dataset's uploaded encodings; any other ref is an error. As a map to
@@ -47,6 +54,25 @@ export interface ReadOptions {
   readonly knownRefs: ReadonlySet<string> | KnownRefRows;
   /** Days since 1970-01-01 after which a date is "in the future" (default: today, UTC). */
   readonly today?: number;
+}
+
+/**
+ * Why a death on `day` cannot follow a birth in `birthYear`/`birthMonth` (either may be
+ * unknown), or undefined when it can. Worded without the values: errors never echo a data
+ * holder's file.
+ */
+function deathBeforeBirth(
+  day: number,
+  birthYear: number | null | undefined,
+  birthMonth: number | null | undefined,
+): string | undefined {
+  if (birthYear == null) return undefined;
+  const death = new Date(day * 86_400_000);
+  const year = death.getUTCFullYear();
+  if (year < birthYear) return 'is before the birth year';
+  if (year === birthYear && birthMonth != null && death.getUTCMonth() + 1 < birthMonth)
+    return 'is before the birth month';
+  return undefined;
 }
 
 /** Rows of refs with no row of their own: known from a set, or not known at all. */
@@ -76,7 +102,7 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
   };
   const regions = new Interner();
   let lines = 0;
-  for await (const [n, text] of numberedLines(source)) {
+  for await (const [n, text] of numberedLines(source, options)) {
     lines = n;
     if (text.trim() === '') {
       log.add(n, null, 'is blank (one JSON object per line)');
@@ -95,7 +121,7 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
       const parsed = AttributeLineSchema.safeParse(json);
       if (!parsed.success) {
         for (const i of parsed.error.issues)
-          log.add(n, i.path.length > 0 ? i.path.join('.') : null, i.message);
+          log.add(n, i.path.length > 0 ? i.path.join('.') : null, issueMessage(i));
         continue;
       }
       a = parsed.data;
@@ -111,7 +137,11 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
       if (!a.deceased) log.add(n, 'deathDate', 'is given but deceased is false');
       const d = parseIsoDay(a.deathDate, today);
       if ('error' in d) log.add(n, 'deathDate', d.error);
-      else deathDay = d.day;
+      else {
+        deathDay = d.day;
+        const before = deathBeforeBirth(d.day, a.birthYear, a.birthMonth);
+        if (before !== undefined) log.add(n, 'deathDate', before);
+      }
     }
     if (row >= 0) firstLineOfRow![row] = seen ?? n;
     else firstLine.set(ref, seen ?? n);
@@ -126,7 +156,11 @@ export async function readAttributes(source: LineSource, options: ReadOptions): 
     cols.deathDay.push(deathDay);
     if (row >= 0) cols.knownRow.push(row);
   }
-  log.throwIfAny('CL_NDJSON_MALFORMED', `attributes of ${options.dataset} (${describe(source)})`, lines);
+  log.throwIfAny(
+    'CL_NDJSON_MALFORMED',
+    `attributes of ${options.dataset} (${describe(source, options)})`,
+    lines,
+  );
   return {
     dataset: options.dataset,
     count: refs.length,

@@ -4,7 +4,7 @@ import { CODE_SYSTEMS } from '../people.js';
 import { type CodeSystem, normaliseCode, SYSTEM_INDEX } from './codes.js';
 import { Column, Interner } from './columns.js';
 import { parseIsoDay, todayDay } from './dates.js';
-import { describe, IssueLog, type LineSource, numberedLines } from './lines.js';
+import { describe, IssueLog, issueMessage, type LineSource, numberedLines } from './lines.js';
 import type { ReadOptions } from './readAttributes.js';
 
 /**
@@ -47,13 +47,15 @@ export async function readEvents(source: LineSource, options: ReadOptions): Prom
     day: new Column(Int32Array),
   };
   let lines = 0;
-  for await (const [n, text] of numberedLines(source)) {
+  for await (const [n, text] of numberedLines(source, options)) {
     lines = n;
     if (n === 1) {
       if (text.trim() !== EVENTS_HEADER)
-        throw new CohortlinkError('CL_CSV_HEADER', `events of ${options.dataset} (${describe(source)})`, [
-          { path: 'line 1', message: `header must be '${EVENTS_HEADER}'` },
-        ]);
+        throw new CohortlinkError(
+          'CL_CSV_HEADER',
+          `events of ${options.dataset} (${describe(source, options)})`,
+          [{ path: 'line 1', message: `header must be '${EVENTS_HEADER}'` }],
+        );
       continue;
     }
     if (text === '') {
@@ -72,7 +74,7 @@ export async function readEvents(source: LineSource, options: ReadOptions): Prom
       date: fields[3],
     });
     if (!parsed.success) {
-      for (const i of parsed.error.issues) log.add(n, String(i.path[0] ?? ''), i.message);
+      for (const i of parsed.error.issues) log.add(n, String(i.path[0] ?? ''), issueMessage(i));
       continue;
     }
     const e = parsed.data;
@@ -89,10 +91,12 @@ export async function readEvents(source: LineSource, options: ReadOptions): Prom
     cols.day.push(day.day);
   }
   if (lines === 0)
-    throw new CohortlinkError('CL_CSV_HEADER', `events of ${options.dataset} (${describe(source)})`, [
-      { path: 'line 1', message: `is missing; the header must be '${EVENTS_HEADER}'` },
-    ]);
-  log.throwIfAny('CL_CSV_MALFORMED', `events of ${options.dataset} (${describe(source)})`, lines);
+    throw new CohortlinkError(
+      'CL_CSV_HEADER',
+      `events of ${options.dataset} (${describe(source, options)})`,
+      [{ path: 'line 1', message: `is missing; the header must be '${EVENTS_HEADER}'` }],
+    );
+  log.throwIfAny('CL_CSV_MALFORMED', `events of ${options.dataset} (${describe(source, options)})`, lines);
   return {
     dataset: options.dataset,
     count: cols.ref.length,

@@ -70,8 +70,8 @@ export function compileCohortPlan(
 }
 
 function checkDatasets(c: Criterion, path: string, known: ReadonlySet<string>): void {
-  if ('all' in c) c.all.forEach((x, i) => checkDatasets(x, `${path}.all[${i}]`, known));
-  else if ('any' in c) c.any.forEach((x, i) => checkDatasets(x, `${path}.any[${i}]`, known));
+  if ('all' in c) for (const [i, x] of c.all.entries()) checkDatasets(x, `${path}.all[${i}]`, known);
+  else if ('any' in c) for (const [i, x] of c.any.entries()) checkDatasets(x, `${path}.any[${i}]`, known);
   else if ('not' in c) checkDatasets(c.not, `${path}.not`, known);
   else if ('event' in c && c.event.dataset !== undefined && !known.has(c.event.dataset))
     throw new CohortlinkError('CL_USAGE', 'the cohort criteria name a dataset the run does not hold', [

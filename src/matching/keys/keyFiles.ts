@@ -1,15 +1,18 @@
 /**
  * The CLI's memory of linkage keys: the `<dataset>.keys.csv` files a run writes (ref,linkage_key)
  * are read back by the next run over the same keys directory, so re-runs and later links keep
- * people's keys. The files are written atomically with the rest of a run's outputs, so they
- * always hold one complete run's keys. (An SQLite registry was measured at ~10 s per million
+ * people's keys. The files are written atomically with the rest of a run's outputs, through a
+ * commit journal in the keys folder (output/atomicFiles.ts), so they always hold one complete
+ * run's keys: a reader first settles a commit that a crash interrupted (finishing it, or undoing
+ * it), and never reads a mix of two runs' files. (An SQLite registry was measured at ~10 s per million
  * keys saved; reading and writing these files costs about a second.)
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CohortlinkError } from '../../errors.js';
 import type { KeySource } from '../link/runLink.js';
+import { settleOutputs } from '../output/commitJournal.js';
 
 const KEY_PATTERN = /^lk_[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -26,6 +29,8 @@ export function readKeyFile(path: string): Map<string, string> {
 
 /** Each (ref, key) row of a keys file in file order, for callers that keep no map; an absent file has none. */
 export function eachKeyRow(path: string, visit: (ref: string, key: string) => void): void {
+  // One stat when no commit was interrupted.
+  settleOutputs(dirname(path));
   if (!existsSync(path)) return;
   let text: string;
   try {

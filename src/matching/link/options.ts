@@ -17,7 +17,11 @@ export const LINK_DEFAULTS = {
    * Dice on NCVR ≈ 0.6), high enough that random pairs (Dice ≈ 0.3) are not stored.
    */
   floor: 0.5,
-  /** Best candidates kept per record: the greedy solvers never need more than a few. */
+  /**
+   * Best candidates kept per record: the greedy solvers rarely need more than a few. One-to-one
+   * scores the few records whose cut could change a link again with a larger k, so its links
+   * are greedy over every candidate whatever this is (solve/exactOneToOne.ts).
+   */
   topK: 8,
 } as const;
 

@@ -14,9 +14,12 @@ import { type BlockingReport, type BuiltIndex, buildBlockIndex } from '../../blo
 import { CohortlinkError } from '../../errors.js';
 import { type EncodedDataset, readEncodings } from '../input/readEncodings.js';
 import { readEncodingsInWorker } from '../input/readInWorker.js';
+import { KERNEL_LIMITS } from '../kernel/limits.js';
 import { WasmArena } from '../kernel/wasmArena.js';
 import { assignLinkageKeys, type KeyAssignmentStats } from '../keys/assignKeys.js';
 import { scoreCandidates } from '../score/index.js';
+import { rescoreRows } from '../score/requery.js';
+import { exactOneToOne, type RequeryStats } from '../solve/exactOneToOne.js';
 import { dedup, manyToOne, multiParty, oneToOne } from '../solve/index.js';
 import type { CandidateArrays, ClusterStats, Links } from '../solve/types.js';
 import type { ThresholdModel } from '../threshold/index.js';
@@ -79,7 +82,14 @@ export interface PairResult {
   readonly blocking: BlockingReport;
   readonly candidatePairs: number;
   readonly comparisons: number;
+  /** Candidates handed to the solver (with the rows widened by one-to-one's re-query). */
   readonly candidatesKept: number;
+  /**
+   * One-to-one: the left rows scored again with a larger k so that the links are greedy over
+   * every candidate at or above the floor, not only the top k (solve/exactOneToOne.ts); null in
+   * the other modes, whose solvers need no more than each record's best candidates.
+   */
+  readonly requery: RequeryStats | null;
   /** Links accepted at the final threshold (one-to-one / many-to-one); for dedup and multi, the linked pairs inside clusters. */
   readonly links: Links;
   /** Links at the floor, before the threshold: the material for sweeps and "± 0.02" reports. */
@@ -229,12 +239,52 @@ export async function runLink(request: LinkRunRequest): Promise<LinkRunResult> {
       candidatePairs: s.stats.candidatePairs,
       comparisons: s.stats.comparisons,
       candidatesKept: s.stats.kept,
+      requery: null,
       built,
     });
   }
 
   checkAbort();
-  const solved = await timed('solve', () => solve(options, datasets, scored, candidateSets, repeats));
+  // One-to-one (one pair of datasets): greedy at the floor over every candidate, not only the
+  // top k scoring kept. Many-to-one needs only each left record's best candidate, which top-k
+  // holds; dedup and multi cluster with the anti-chaining rule, which weighs every pair between
+  // two clusters, so the settling argument of exactOneToOne does not carry over to them.
+  let exactLinks: Links | undefined;
+  if (options.mode === 'one-to-one') {
+    const s = scored[0]!;
+    const exact = await timed('solve', () =>
+      exactOneToOne(candidateSets[0]!, {
+        leftCount: datasets[s.left]!.store.count,
+        rightCount: datasets[s.right]!.store.count,
+        threshold: options.floor,
+        topK: options.topK,
+        maxTopK: KERNEL_LIMITS.maxTopK,
+        widen: async (rows, k) => {
+          checkAbort();
+          const r = await rescoreRows(
+            s.built.index,
+            datasets[s.left]!.store,
+            datasets[s.right]!.store,
+            options.floor,
+            rows,
+            {
+              workers: options.workers,
+              ...(k !== undefined ? { topK: k } : {}),
+              ...(request.signal !== undefined ? { signal: request.signal } : {}),
+            },
+          );
+          return r.candidates;
+        },
+      }),
+    );
+    candidateSets[0] = exact.candidates;
+    scored[0] = { ...s, candidatesKept: exact.candidates.length, requery: exact.requery };
+    exactLinks = exact.links;
+  }
+  checkAbort();
+  const solved = await timed('solve', () =>
+    solve(options, datasets, scored, candidateSets, repeats, exactLinks),
+  );
   checkAbort();
   const keys = await timed('keys', () => {
     const existing = datasets.map((d) => request.keySource?.existingKeys(d.name, d.refs) ?? []);
@@ -321,8 +371,9 @@ function solve(
   scored: readonly Scored[],
   candidateSets: readonly CandidateArrays[],
   repeats: readonly boolean[],
+  exactLinks: Links | undefined,
 ): Solved {
-  const s = solveLinks(options, datasets, scored, candidateSets, repeats);
+  const s = solveLinks(options, datasets, scored, candidateSets, repeats, exactLinks);
   // Conflicts say whether a record was linked through the clusters, so they come last.
   if (options.mode === 'dedup') return s;
   return {
@@ -346,6 +397,8 @@ function solveLinks(
   scored: readonly Scored[],
   candidateSets: readonly CandidateArrays[],
   repeats: readonly boolean[],
+  /** One-to-one's links at the floor, already solved over every candidate (exactOneToOne). */
+  exactLinks: Links | undefined,
 ): Solved {
   // Greedy links at the floor: the links at any threshold t ≥ floor are exactly those scoring
   // ≥ t. The threshold model is fitted on the very links it cuts (in many-to-one mode records
@@ -359,7 +412,9 @@ function solveLinks(
   const atFloor = scored.map((_, k) =>
     mode === 'many-to-one'
       ? manyToOne(candidateSets[k]!, bipartite[k]!)
-      : oneToOne(candidateSets[k]!, bipartite[k]!),
+      : k === 0 && exactLinks !== undefined
+        ? exactLinks
+        : oneToOne(candidateSets[k]!, bipartite[k]!),
   );
   const { fullModel, ...threshold } = decideThreshold(
     scored.map((s, k) => ({

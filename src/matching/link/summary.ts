@@ -1,8 +1,10 @@
 /**
  * The run summary: what a reviewer needs to judge a run, as plain JSON — inputs and their
  * fingerprints, parameters, blocking statistics, counts, conflicts (records with near-equal
- * best candidates, per pair) and clusters split to stop chaining, the threshold and how it was
- * chosen, key stability and timings. It never holds a record reference, key or encoding.
+ * best candidates, per pair), one-to-one's re-query of records whose top-k list was cut, clusters
+ * split to stop chaining, the threshold and how it was chosen (with the 95 % intervals of its
+ * estimates and what they rest on), key stability and timings. It never holds a record
+ * reference, key or encoding.
  * Fields are only ever added (readers treat new ones as optional), so the format stays /1.
  */
 import type { LinkRunResult } from './runLink.js';
@@ -46,6 +48,7 @@ export function runSummary(result: LinkRunResult) {
       leftUnlinked: p.links.leftUnlinked,
       rightUnlinked: p.links.rightUnlinked,
       conflicts: p.conflicts,
+      requery: p.requery,
     })),
     people: result.clusterCount,
     clusters:

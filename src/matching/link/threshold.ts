@@ -14,6 +14,8 @@ import {
   chooseThreshold,
   type Estimate,
   estimateAt,
+  type Interval,
+  intervalsAt,
   runnerUps,
   type ThresholdModel,
 } from '../threshold/index.js';
@@ -24,8 +26,18 @@ export interface ThresholdDecision {
   readonly estimatedPrecision: number;
   readonly estimatedRecall: number;
   readonly estimatedF1: number;
-  /** Estimates at nearby thresholds (t − 0.05 … t + 0.05). */
-  readonly around: readonly Estimate[];
+  /** 95 % intervals of the estimates at the threshold (resampled fits; autoThreshold.ts). */
+  readonly precisionInterval: Interval;
+  readonly recallInterval: Interval;
+  readonly f1Interval: Interval;
+  /**
+   * How much the estimates rest on: 'runner-ups' when the null was sampled from confident links'
+   * runner-ups; 'all-links' when too few links were confident and every link's runner-up was
+   * used (estimates are then rough, and the intervals say how rough).
+   */
+  readonly basis: 'runner-ups' | 'all-links';
+  /** Estimates at nearby thresholds (t − 0.05 … t + 0.05), each with its intervals. */
+  readonly around: readonly (Estimate & ReturnType<typeof intervalsAt>)[];
   /** The fitted model's summary (no per-record data). */
   readonly model: Omit<ThresholdModel, 'linkTail' | 'truePositives' | 'nullTail'>;
 }
@@ -83,17 +95,35 @@ export function decideThreshold(
     solution,
   });
   const threshold = requested === 'auto' ? choice.threshold : requested;
-  const at0 = requested === 'auto' ? choice : estimateAt(choice.model, threshold);
+  const withIntervals = (t: number) => {
+    const e = estimateAt(choice.model, t);
+    return { ...e, ...intervalsAt(choice.uncertainty, t, e) };
+  };
+  const at0 =
+    requested === 'auto'
+      ? {
+          precision: choice.estimatedPrecision,
+          recall: choice.estimatedRecall,
+          f1: choice.estimatedF1,
+          precisionInterval: choice.precisionInterval,
+          recallInterval: choice.recallInterval,
+          f1Interval: choice.f1Interval,
+        }
+      : withIntervals(threshold);
   const { linkTail: _l, truePositives: _t, nullTail: _n, ...model } = choice.model;
   return {
     threshold,
     method: requested === 'auto' ? choice.method : 'fixed',
-    estimatedPrecision: requested === 'auto' ? choice.estimatedPrecision : (at0 as Estimate).precision,
-    estimatedRecall: requested === 'auto' ? choice.estimatedRecall : (at0 as Estimate).recall,
-    estimatedF1: requested === 'auto' ? choice.estimatedF1 : (at0 as Estimate).f1,
+    estimatedPrecision: at0.precision,
+    estimatedRecall: at0.recall,
+    estimatedF1: at0.f1,
+    precisionInterval: at0.precisionInterval,
+    recallInterval: at0.recallInterval,
+    f1Interval: at0.f1Interval,
+    basis: model.confidentFrom > floor ? 'runner-ups' : 'all-links',
     around: AROUND.map((d) => threshold + d)
       .filter((t) => t >= floor && t <= 1)
-      .map((t) => estimateAt(choice.model, t)),
+      .map(withIntervals),
     model,
     fullModel: choice.model,
   };

@@ -1,13 +1,16 @@
 /**
  * Writes a finished run for the CLI: links CSV, one linkage-key CSV per input (which the next
  * run reads back to keep keys), the run summary JSON and optionally the links at the floor (for
- * threshold sweeps). All files appear together or not at all.
+ * threshold sweeps). All files replace the previous run's together or not at all, also across a
+ * crash: the set is committed through a journal in the keys folder (atomicFiles.ts), which the
+ * keys readers settle before reading (keyFiles.ts).
  */
 import { keyFilePath } from '../keys/keyFiles.js';
 import type { LinkRunResult } from '../link/runLink.js';
 import { runSummary } from '../link/summary.js';
 import type { Links } from '../solve/types.js';
 import { AtomicFileSet, csvField } from './atomicFiles.js';
+import type { FsOps } from './fsOps.js';
 
 export interface LinkOutputPaths {
   readonly links: string;
@@ -28,8 +31,10 @@ export function writeLinkOutputs(
   paths: LinkOutputPaths,
   /** Evaluation against ground truth, when the run had any: added to the summary. */
   evaluation?: unknown,
+  /** File-system operations (tests fail each step of the commit); default the real ones. */
+  fs?: FsOps,
 ): WrittenOutputs {
-  const files = new AtomicFileSet();
+  const files = new AtomicFileSet({ journalDir: paths.keysDir, ...(fs !== undefined ? { fs } : {}) });
   try {
     const multi = result.options.mode === 'multi';
     const links = files.open(paths.links);

@@ -79,7 +79,11 @@ export function manyToOne(c: CandidateArrays, options: BipartiteOptions): Links 
   return collectLinks(rightOf, scoreOf, links, considered, rightLinked, rightCount);
 }
 
-function collectLinks(
+/**
+ * Links from each left record's right partner (-1: none) and score; `links` of them are linked,
+ * `considered` candidates were at or above the threshold, `rightLinked` right records linked.
+ */
+export function collectLinks(
   rightOf: Int32Array,
   scoreOf: Float64Array,
   links: number,

@@ -132,13 +132,5 @@ export function setSize(set: Uint32Array): number {
   return c;
 }
 
-/** A small seeded generator (mulberry32) for sampling and seed order. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator, for sampling and seed order. */
+export { seededRandom } from '../../seededRandom.js';

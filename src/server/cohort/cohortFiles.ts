@@ -7,9 +7,9 @@
  *
  * Files appear under their final names only by rename, so readers never see half a file.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { DataFiles } from '../../store/files.js';
+import { type DataFiles, mkdirPrivate } from '../../store/files.js';
 import type { CohortFileKind } from '../../store/repos/cohort.js';
 
 export function cohortFilePath(files: DataFiles, datasetId: string, kind: CohortFileKind): string {
@@ -27,7 +27,7 @@ export function invitationListPath(files: DataFiles, invitationId: string, datas
 /** Renames a flushed temp file to its final name and makes the rename durable. */
 export function commitFile(tempPath: string, finalPath: string): void {
   const dir = dirname(finalPath);
-  mkdirSync(dir, { recursive: true });
+  mkdirPrivate(dir);
   renameSync(tempPath, finalPath);
   const fd = openSync(dir, 'r');
   try {

@@ -13,7 +13,7 @@
 import { open } from 'node:fs/promises';
 import type { CohortSelection } from '../../cohort/evaluate/index.js';
 import { csvField } from '../../matching/output/atomicFiles.js';
-import type { DataFiles } from '../../store/files.js';
+import { type DataFiles, FILE_MODE } from '../../store/files.js';
 import { commitFile, invitationListPath } from './cohortFiles.js';
 import type { RunCohort } from './runCohort.js';
 
@@ -106,7 +106,7 @@ export async function writeInvitationLists(
   const paths: string[] = [];
   for (const [id, refs] of assignInvitations(cohort, chosen)) {
     const temp = files.tempPath();
-    const f = await open(temp, 'wx');
+    const f = await open(temp, 'wx', FILE_MODE);
     try {
       // RFC 4180: a ref holding a comma or quote is quoted, so the list reads back exactly.
       await f.write(`ref\n${refs.map((r) => `${csvField(r)}\n`).join('')}`);

@@ -9,11 +9,12 @@
  * upload triggers a fresh match on the next cohort request, and a restart does not.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordExclusions } from '../../cohort/applyExclusions.js';
 import { CohortlinkError } from '../../errors.js';
 import { LINK_DEFAULTS } from '../../matching/link/options.js';
+import { FILE_MODE, mkdirPrivate } from '../../store/files.js';
 import { datasetRole, getCohortFile } from '../../store/repos/cohort.js';
 import { projectCohortSettings, type RunCohortSnapshot } from '../../store/repos/cohortGovernance.js';
 import { listDatasets } from '../../store/repos/datasets.js';
@@ -140,9 +141,9 @@ export class ExclusionMatcher {
     if (existsSync(path)) outcome = JSON.parse(readFileSync(path, 'utf8')) as ExclusionOutcome;
     else {
       outcome = await this.queue.run(plan.job);
-      mkdirSync(dir, { recursive: true });
+      mkdirPrivate(dir);
       const temp = `${path}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify(outcome));
+      writeFileSync(temp, JSON.stringify(outcome), { mode: FILE_MODE });
       renameSync(temp, path);
     }
     return {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { canonicalJson } from '../../canonicalJson.js';
-import type { DataFiles } from '../../store/files.js';
+import { type DataFiles, DIR_MODE, FILE_MODE } from '../../store/files.js';
 
 export interface CacheEntry {
   /** The folder the file lives in. */
@@ -46,10 +46,10 @@ export class ReportCache {
 
   private async buildAndStore(e: CacheEntry, path: string, build: () => Promise<string>): Promise<string> {
     const json = await build();
-    await mkdir(e.dir, { recursive: true });
+    await mkdir(e.dir, { recursive: true, mode: DIR_MODE });
     const temp = this.files.tempPath();
     try {
-      const fh = await open(temp, 'w');
+      const fh = await open(temp, 'w', FILE_MODE);
       try {
         await fh.writeFile(json);
         await fh.sync();

@@ -13,7 +13,7 @@
  */
 import { createReadStream, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { readAttributes, readEvents } from '../../cohort/attributes/index.js';
 import { parseCriteria } from '../../cohort/criteria/index.js';
@@ -61,6 +61,7 @@ import { RunCohorts } from '../cohort/runCohort.js';
 import type { RoutePlugin, ServiceContext } from '../context.js';
 import { runRepo } from '../runs/runRepo.js';
 import { errorResponses, idSchema } from '../schemas.js';
+import { UploadBudget, UploadMeter, uploadLimits } from '../uploads/uploadBody.js';
 
 export interface CohortRoutesOptions {
   /** From `serve --disclosure-secret-file` / COHORTLINK_DISCLOSURE_SECRET; never logged. */
@@ -232,7 +233,7 @@ export function cohortRoutePlugin(o: CohortRoutesOptions): RoutePlugin {
               'CL_UNSUPPORTED_MEDIA_TYPE',
               `upload ${kind} with Content-Type ${kind === 'attributes' ? NDJSON[0] : CSV[0]}`,
             );
-          const stored = await storeCohortFile(ctx, req, principal, dataset, kind);
+          const stored = await storeCohortFile(ctx, req, reply, principal, dataset, kind);
           cohorts.forgetDataset(dataset.id);
           return reply.status(201).send({ datasetId: dataset.id, kind, ...stored });
         },
@@ -613,13 +614,41 @@ async function select(cohorts: RunCohorts, runId: string, criteria: unknown) {
 async function storeCohortFile(
   ctx: ServiceContext,
   req: FastifyRequest,
+  reply: FastifyReply,
   p: Principal,
   d: Dataset,
   kind: CohortFileKind,
 ): Promise<{ records: number; bytes: number }> {
-  const { tempPath, bytes } = await receiveToTemp(req.raw, ctx.files, ctx.config.uploadLimitBytes);
+  // One time budget for receiving and validating; messages call the file "the upload", never
+  // by its temp path, and name lines and fields, never values.
+  const label = `${kind} of "${d.name}"`;
+  const meter = new UploadMeter();
+  const budget = new UploadBudget(ctx.config.uploadTimeBudgetMs);
+  let received: { tempPath: string; bytes: number };
   try {
-    const opts = { dataset: d.name, knownRefs: await encodingRefs(ctx.files.datasetPath(d.id)) };
+    received = await receiveToTemp({
+      body: req.raw,
+      files: ctx.files,
+      limits: uploadLimits(ctx.config),
+      budget,
+      meter,
+      label,
+    });
+  } catch (err) {
+    budget.end();
+    req.log.info({ upload: { ...meter } }, 'upload stopped');
+    // Answering before the body ended: close the connection rather than read the rest.
+    if (!req.raw.complete) reply.header('connection', 'close');
+    throw err;
+  }
+  const { tempPath, bytes } = received;
+  try {
+    const opts = {
+      dataset: d.name,
+      knownRefs: await encodingRefs(ctx.files.datasetPath(d.id)),
+      label: 'the upload',
+      signal: budget.signal,
+    };
     const records =
       kind === 'attributes'
         ? (await readAttributes(tempPath, opts)).count
@@ -639,6 +668,7 @@ async function storeCohortFile(
     });
     return { records, bytes };
   } finally {
+    budget.end();
     ctx.files.remove(tempPath); // no-op after the rename
   }
 }

@@ -22,6 +22,7 @@ import type { RoutePlugin, ServiceContext } from '../context.js';
 import { datasetSchema, errorResponses, idSchema, nameSchema } from '../schemas.js';
 import { checkProjectEncoding, encodingOf } from '../uploads/projectEncoding.js';
 import { type ReceivedEncodings, receiveEncodings } from '../uploads/receiveEncodings.js';
+import { UploadBudget, UploadMeter, uploadLimits } from '../uploads/uploadBody.js';
 
 export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson'];
 
@@ -75,18 +76,25 @@ export const datasetRoutes: RoutePlugin = async (app, ctx) => {
         throw new CohortlinkError('CL_CONFLICT', `the project already has a dataset named "${name}"`);
 
       let received: ReceivedEncodings;
+      const meter = new UploadMeter();
+      const budget = new UploadBudget(ctx.config.uploadTimeBudgetMs);
       try {
         received = await receiveEncodings({
           body: req.raw,
           files: ctx.files,
-          limitBytes: ctx.config.uploadLimitBytes,
-          maxLineBytes: ctx.config.maxLineBytes,
+          limits: uploadLimits(ctx.config),
+          budget,
+          meter,
           label: `upload "${name}"`,
           headerCheck: (h) => checkProjectEncoding(project.encoding, encodingOf(h)),
         });
       } catch (err) {
+        // What the refused upload cost (counts only), so limits can be judged from the log.
+        req.log.info({ upload: { ...meter } }, 'upload stopped');
         finishEarly(reply, 0);
         throw err;
+      } finally {
+        budget.end();
       }
 
       const { dataset, created } = commitUpload(ctx, req, principal, project.id, name, uploadId, received);

@@ -134,6 +134,9 @@ export const organisationRoutes: RoutePlugin = async (app, ctx) => {
       schema: {
         tags: ['admin'],
         summary: 'Revoke a token (it stays listed, with revokedAt)',
+        description:
+          'The last active admin token cannot be revoked (409 CL_CONFLICT): create another admin token first, ' +
+          'or nobody could administer the service.',
         params: z.object({ tokenId: idSchema }),
         response: { 200: tokenSchema, ...errorResponses },
       },

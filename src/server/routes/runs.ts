@@ -276,7 +276,9 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
           'Reviewers get the summary as stored. Researchers get it with every figure that depends ' +
           'on which records linked (people, links, unlinked, conflicts, clusters, keys, the ' +
           "threshold model's counts) suppressed below 8 (null) and rounded to the nearest 10; " +
-          'inputs, parameters, fingerprints, blocking, comparisons, threshold and timings as stored.',
+          'inputs, parameters, fingerprints, blocking, comparisons, threshold and timings as stored, ' +
+          "but for the 95 % intervals of the threshold's estimates: rounded outward to 0.01, and " +
+          'null where the links they are about are suppressed.',
         params: idParams,
         response: {
           200: z.object({
@@ -393,6 +395,7 @@ const SUMMARY_AS_STORED = new Set([
   'threshold.estimatedPrecision',
   'threshold.estimatedRecall',
   'threshold.estimatedF1',
+  'threshold.basis',
   'threshold.around[].threshold',
   'threshold.around[].precision',
   'threshold.around[].recall',
@@ -412,21 +415,61 @@ const SUMMARY_AS_STORED = new Set([
 ]);
 
 /**
- * A run summary as researchers see it: deny by default. Outside SUMMARY_AS_STORED every number
- * (people, links, unlinked records, conflicts, cluster and key statistics, the threshold model's
- * link counts, and any field a later summary format adds) goes through the run-count rule
- * (`publishRunCount`, rounded to a whole count first, so a fraction comes out suppressed);
- * strings, booleans and nulls are kept.
+ * The 95 % intervals of the threshold estimates. As stored, an end is an exact fraction of whole
+ * links (precision (links − 3) / links, say), from which the link count reads back exactly: they
+ * are given rounded outward to 0.01 (so an interval still holds its estimate), and null where the
+ * links they are about would themselves be suppressed (a handful of links gives ends like 1/3).
+ */
+const SUMMARY_INTERVALS = new Set(
+  ['threshold', 'threshold.around[]'].flatMap((at) =>
+    ['precisionInterval', 'recallInterval', 'f1Interval'].map((k) => `${at}.${k}`),
+  ),
+);
+
+/** {low, high} rounded outward to 0.01 within [0, 1]; null for anything else. */
+function roundedInterval(v: unknown): { low: number; high: number } | null {
+  if (v === null || typeof v !== 'object') return null;
+  const { low, high } = v as { low?: unknown; high?: unknown };
+  if (typeof low !== 'number' || typeof high !== 'number' || !(low <= high)) return null;
+  return {
+    low: Math.max(0, Math.floor(low * 100) / 100),
+    high: Math.min(1, Math.ceil(high * 100) / 100),
+  };
+}
+
+/**
+ * The links an object holding SUMMARY_INTERVALS is about: an around[] entry's own, and for the
+ * threshold the around[] entry at the threshold itself (undefined when there is none).
+ */
+function linksOfIntervals(v: object, path: string): unknown {
+  const o = v as { links?: unknown; threshold?: unknown; around?: unknown };
+  if (path === 'threshold.around[]') return o.links;
+  if (path !== 'threshold' || !Array.isArray(o.around)) return undefined;
+  return (o.around as { threshold?: unknown; links?: unknown }[]).find((a) => a?.threshold === o.threshold)
+    ?.links;
+}
+
+/**
+ * A run summary as researchers see it: deny by default. Outside SUMMARY_AS_STORED (and
+ * SUMMARY_INTERVALS, rounded) every number (people, links, unlinked records, conflicts, cluster
+ * and key statistics, the threshold model's link counts, and any field a later summary format
+ * adds) goes through the run-count rule (`publishRunCount`, rounded to a whole count first, so a
+ * fraction comes out suppressed); strings, booleans and nulls are kept.
  */
 export function controlledSummary(summary: unknown): unknown {
-  const walk = (v: unknown, path: string): unknown => {
+  /** `intervals`: whether SUMMARY_INTERVALS directly under `v` may be given (rounded). */
+  const walk = (v: unknown, path: string, intervals = false): unknown => {
     if (SUMMARY_AS_STORED.has(path)) return v;
+    if (SUMMARY_INTERVALS.has(path)) return intervals ? roundedInterval(v) : null;
     if (typeof v === 'number') return publishRunCount(Math.round(v));
     if (Array.isArray(v)) return v.map((x) => walk(x, `${path}[]`));
-    if (v !== null && typeof v === 'object')
+    if (v !== null && typeof v === 'object') {
+      const links = linksOfIntervals(v, path);
+      const given = typeof links === 'number' && publishRunCount(Math.round(links)) !== null;
       return Object.fromEntries(
-        Object.entries(v).map(([k, x]) => [k, walk(x, path === '' ? k : `${path}.${k}`)]),
+        Object.entries(v).map(([k, x]) => [k, walk(x, path === '' ? k : `${path}.${k}`, given)]),
       );
+    }
     return v;
   };
   return walk(summary, '');

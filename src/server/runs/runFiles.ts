@@ -7,13 +7,15 @@
  *   links-floor.csv              one-to-one / many-to-one runs only: the links at the floor,
  *                                as links.csv (the material for feasibility's linkage range)
  *
- * The files are written together by `writeLinkOutputs` (temporaries renamed at the end), and a
- * run's rows in `run_dataset_keys` are inserted only after the renames, so a folder without a
- * succeeded run row is debris from a failure or crash and is removed.
+ * The files are written together by `writeLinkOutputs` (staged, then committed through a journal
+ * in `keys/`: matching/output/atomicFiles.ts), and a run's rows in `run_dataset_keys` are
+ * inserted only after the commit, so a folder without a succeeded run row is debris from a
+ * failure or crash and is removed.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyFilePath } from '../../matching/keys/keyFiles.js';
+import { DIR_MODE, FILE_MODE } from '../../store/files.js';
 
 export interface RunOutputPaths {
   readonly dir: string;
@@ -75,8 +77,33 @@ export class RunFiles {
   prepare(runId: string): RunOutputPaths {
     const p = this.paths(runId);
     rmSync(p.dir, { recursive: true, force: true });
-    mkdirSync(p.keysDir, { recursive: true });
+    mkdirSync(p.keysDir, { recursive: true, mode: DIR_MODE });
     return p;
+  }
+
+  /**
+   * Makes the run's folder and everything in it 0700 / 0600, whatever wrote them (the output
+   * writer sets those modes itself; this keeps the promise for any file it may add). Symbolic
+   * links are left alone; an entry that vanished meanwhile is skipped.
+   */
+  makePrivate(runId: string): void {
+    const chmod = (path: string, mode: number): void => {
+      try {
+        chmodSync(path, mode);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    };
+    const walk = (dir: string): void => {
+      chmod(dir, DIR_MODE);
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) walk(path);
+        else if (e.isFile()) chmod(path, FILE_MODE);
+      }
+    };
+    const dir = this.paths(runId).dir;
+    if (existsSync(dir)) walk(dir);
   }
 
   remove(runId: string): void {

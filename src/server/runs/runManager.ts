@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CohortlinkError } from '../../errors.js';
 import { type LinkOptionsInput, linkOptionsSchema } from '../../matching/link/options.js';
@@ -27,6 +28,7 @@ import type { ScorePoolStats } from '../../matching/score/pool.js';
 import { type AuditInput, appendAudit } from '../../store/audit.js';
 import { runCohortSnapshot, snapshotRunCohort } from '../../store/repos/cohortGovernance.js';
 import { recordUsage } from '../../store/repos/usage.js';
+import { pathRedactor } from '../redactPaths.js';
 import { LinkFailure, LinkHost } from './linkHost.js';
 import type { LinkDone, LinkJob } from './protocol.js';
 import { type RunFileLayout, RunFiles } from './runFiles.js';
@@ -290,6 +292,9 @@ export class RunManager {
       );
       if (this.cancelRequested.has(id))
         throw new LinkFailure('CL_CANCELLED', 'the linkage run was cancelled');
+      // The outputs are written by the linkage engine with the process's umask: make them
+      // private before the run is visible as succeeded.
+      this.files.makePrivate(id);
       this.succeed(id, done);
     } catch (err) {
       this.files.remove(id);
@@ -310,7 +315,10 @@ export class RunManager {
       };
     const known = err instanceof LinkFailure || err instanceof CohortlinkError;
     const errorCode = known ? err.code : 'CL_INTERNAL';
-    const message = known ? err.message : 'the run failed unexpectedly';
+    // Shown to members by GET /runs/:id: no path of the data folder (a file the engine read).
+    const message = known
+      ? pathRedactor([dirname(this.files.layout.runsRoot())])(err.message)
+      : 'the run failed unexpectedly';
     if (errorCode === 'CL_CANCELLED') return { state: 'cancelled', errorCode, message };
     return { state: 'failed', errorCode, message, retryable: isRetryable(errorCode) };
   }
