@@ -4,7 +4,7 @@
  * otherwise stall every request, and two such jobs at once would only compete with linkage runs
  * for the cores. `serveThreadJob` is the worker's side.
  */
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort, type TransferListItem, Worker, workerData } from 'node:worker_threads';
 import { CohortlinkError, type ErrorCode, type Issue, isCohortlinkError } from '../errors.js';
 import { workerFile } from '../workerPath.js';
 
@@ -90,11 +90,20 @@ export class ThreadQueue<Job, Out> {
   }
 }
 
-/** The worker's side: runs `body` on the job it was started with and posts the outcome. */
-export async function serveThreadJob<Job, Out>(body: (job: Job) => Promise<Out>): Promise<void> {
-  const post = (m: ThreadMessage<Out>): void => parentPort!.postMessage(m);
+/**
+ * The worker's side: runs `body` on the job it was started with and posts the outcome.
+ * `transfer` lists buffers of the result to move rather than copy (the thread ends after
+ * posting, so nothing here reads them again).
+ */
+export async function serveThreadJob<Job, Out>(
+  body: (job: Job) => Promise<Out>,
+  transfer: (result: Out) => TransferListItem[] = () => [],
+): Promise<void> {
+  const post = (m: ThreadMessage<Out>, list: TransferListItem[] = []): void =>
+    parentPort!.postMessage(m, list);
   try {
-    post({ type: 'done', result: await body(workerData as Job) });
+    const result = await body(workerData as Job);
+    post({ type: 'done', result }, transfer(result));
   } catch (err) {
     if (isCohortlinkError(err))
       post({ type: 'error', code: err.code, message: err.message, issues: [...err.issues] });

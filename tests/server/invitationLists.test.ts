@@ -69,7 +69,12 @@ function cohortOf(w: World) {
   return {
     datasets: datasets as never,
     contactPriority: w.priority.map((d) => `ds${d}`),
-    personOfRef: new Map(w.records.map((recs, d) => [`ds${d}`, new Map(recs)])),
+    personOfRef: new Map(
+      w.records.map((recs, d) => [
+        `ds${d}`,
+        { refs: recs.map(([ref]) => ref), person: Int32Array.from(recs.map(([, p]) => p)) },
+      ]),
+    ),
     ties: tiesOf(w),
     joined: { people: { optedOut: flags, deceased: other } } as never,
   };
@@ -127,14 +132,15 @@ describe('invitation lists', () => {
         const listedIn = new Map<number, string>();
         for (const [id, refs] of lists)
           for (const ref of refs) {
-            const p = cohort.personOfRef.get(id)!.get(ref)!;
+            const { refs: held, person } = cohort.personOfRef.get(id)!;
+            const p = person[held.indexOf(ref)]!;
             expect(chosen[p], `ref ${ref} of unchosen person ${p}`).toBe(1);
             expect(listedIn.has(p), `person ${p} listed twice`).toBe(false);
             listedIn.set(p, id);
           }
         for (let p = 0; p < w.people; p++) {
           if (chosen[p] !== 1) continue;
-          const first = order.find((id) => [...cohort.personOfRef.get(id)!.values()].includes(p));
+          const first = order.find((id) => cohort.personOfRef.get(id)!.person.includes(p));
           expect(listedIn.get(p)).toBe(first);
         }
       }),

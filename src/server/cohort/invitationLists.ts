@@ -73,7 +73,10 @@ export function assignInvitations(
   const refOf = new Map<string, (string | undefined)[]>();
   for (const id of order) {
     const smallest: (string | undefined)[] = new Array(chosen.length);
-    for (const [ref, p] of cohort.personOfRef.get(id) ?? []) {
+    const { refs, person } = cohort.personOfRef.get(id) ?? { refs: [], person: new Int32Array(0) };
+    for (let i = 0; i < refs.length; i++) {
+      const p = person[i]!;
+      const ref = refs[i]!;
       if (chosen[p] !== 1) continue;
       const cur = smallest[p];
       if (cur === undefined || ref < cur) smallest[p] = ref;

@@ -5,23 +5,15 @@
  * dataset of the run drops the cached join. For one-to-one and many-to-one runs the cache also
  * holds the people as the run would have grouped them at threshold ± BORDERLINE_MARGIN (from
  * the run's floor links; linkageRange.ts), for feasibility's linkage range.
+ *
+ * The join itself runs on a thread of its own (cohortBuildJob.ts, one build at a time); the
+ * cache, and the cell layout feasibility derives from the joined columns, stay here.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyExclusions, type RecordExclusions } from '../../cohort/applyExclusions.js';
-import {
-  type DatasetAttributes,
-  type DatasetEvents,
-  type JoinedCohort,
-  type JoinInput,
-  joinThroughKeys,
-  readAttributes,
-  readEvents,
-} from '../../cohort/attributes/index.js';
+import type { JoinedCohort, JoinInput } from '../../cohort/attributes/index.js';
 import { type CellLayout, layoutFromPeople } from '../../cohort/disclosure/cellLayout.js';
 import type { PeopleColumns } from '../../cohort/people.js';
 import { CohortlinkError } from '../../errors.js';
-import { readKeyFile } from '../../matching/keys/keyFiles.js';
 import { datasetRole } from '../../store/repos/cohort.js';
 import {
   projectCohortSettings,
@@ -30,19 +22,23 @@ import {
 } from '../../store/repos/cohortGovernance.js';
 import { type Dataset, getDataset } from '../../store/repos/datasets.js';
 import type { ServiceContext } from '../context.js';
-import type { Gauge } from '../metrics.js';
+import type { Counter, Gauge } from '../metrics.js';
 import { RunFiles } from '../runs/runFiles.js';
 import { runRepo } from '../runs/runRepo.js';
+import { ThreadQueue } from '../threadQueue.js';
+import {
+  type CohortBuildJob,
+  type CohortBuildOutcome,
+  type PersonTies,
+  type RefPeople,
+  runThreshold,
+  type SummaryShape,
+} from './cohortBuildJob.js';
 import { cohortFilePath } from './cohortFiles.js';
 import { AGE_BANDS, ageBand } from './feasibilityCounts.js';
-import { alternativeCohorts, type BipartiteMode, readFloorLinks, regroupAt } from './linkageRange.js';
 import { ExclusionMatcher, type ExclusionPlan, type RunExclusions } from './runExclusions.js';
 
-/** Person → directly tied people: partners[offsets[p] .. offsets[p + 1]). */
-export interface PersonTies {
-  readonly offsets: Uint32Array;
-  readonly partners: Int32Array;
-}
+export { BORDERLINE_MARGIN, type PersonTies, type RefPeople } from './cohortBuildJob.js';
 
 export interface RunCohort {
   readonly runId: string;
@@ -63,8 +59,8 @@ export interface RunCohort {
   readonly contactPriority: readonly string[];
   /** The run's datasets in run order, with their role when the run was submitted. */
   readonly datasets: readonly (Dataset & { role: JoinInput['role']; contactable: boolean })[];
-  /** dataset id → (ref → person index), for invitation lists. */
-  readonly personOfRef: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** dataset id → its records and their person indices, for invitation lists. */
+  readonly personOfRef: ReadonlyMap<string, RefPeople>;
   /** Person index → 1 if a link of theirs scored within the margin above the threshold. */
   readonly borderline: Uint8Array;
   /** Estimated links within the margin below the threshold (the 'estimated' range only). */
@@ -76,15 +72,19 @@ export interface RunCohort {
   readonly alternatives?: readonly JoinedCohort[];
 }
 
-/** Links scoring within this of the run's threshold are "borderline" for the uncertainty range. */
-export const BORDERLINE_MARGIN = 0.02;
-
 export class RunCohorts {
   private readonly cache = new Map<string, { fingerprint: string; cohort: Promise<RunCohort> }>();
   private readonly files: RunFiles;
   private readonly exclusions: ExclusionMatcher;
 
+  /** Builds run here, one at a time (a second at once would only compete for the same cores). */
+  private readonly queue = new ThreadQueue<CohortBuildJob, CohortBuildOutcome>(
+    'cohortBuild',
+    () => 'cohort build',
+  );
+
   private readonly cached: Gauge;
+  private readonly builds: Counter;
 
   constructor(private readonly ctx: ServiceContext) {
     this.files = new RunFiles({
@@ -95,6 +95,10 @@ export class RunCohorts {
     this.cached = ctx.metrics.gauge(
       'cohortlink_cohort_cache_runs',
       'Runs whose joined people are held in memory for cohort questions',
+    );
+    this.builds = ctx.metrics.counter(
+      'cohortlink_cohort_builds_total',
+      "Cohort builds started (joins of a run's keys with attributes and events, on the build thread)",
     );
   }
 
@@ -124,6 +128,10 @@ export class RunCohorts {
    * The run's people with the project's exclusions applied. The exclusion plan is made on every
    * call (a few indexed reads): a register or attribute upload anywhere in the project changes
    * its fingerprint, and the cached people are rebuilt with the new matches.
+   *
+   * The build's promise is cached before anything is awaited, so requests for the same run that
+   * arrive while it is being built wait on that one build rather than starting their own; the
+   * event loop stays free meanwhile (the join runs on the build thread).
    */
   get(runId: string): Promise<RunCohort> {
     const row = runRepo(this.ctx.db).get(runId);
@@ -159,8 +167,8 @@ export class RunCohorts {
     return cohort;
   }
 
-  close(): Promise<void> {
-    return this.exclusions.close();
+  async close(): Promise<void> {
+    await Promise.all([this.exclusions.close(), this.queue.close()]);
   }
 
   private async build(
@@ -178,140 +186,43 @@ export class RunCohorts {
       return { ...d, ...(snapshot?.roles.get(id) ?? datasetRole(db, id)) };
     });
     const exclusions = await this.exclusions.get(runId, plan);
-    const byName = new Map<string, ReadonlyMap<string, number>>();
-    for (const d of datasets) {
-      const refs = exclusions.byDataset.get(d.id);
-      if (refs !== undefined) byName.set(d.name, refs);
-    }
-    // Keyed by dataset name so criteria can name a dataset (`event.dataset`) as researchers see it.
-    const keys = new Map<string, Map<string, string>>();
-    const inputs: JoinInput[] = [];
-    for (const d of datasets) {
-      keys.set(d.name, readKeyFile(this.files.keysFile(runId, d.id)));
-      const known = new Set(keys.get(d.name)!.keys());
-      const attrPath = cohortFilePath(this.ctx.files, d.id, 'attributes');
-      const evPath = cohortFilePath(this.ctx.files, d.id, 'events');
-      const opts = { dataset: d.name, knownRefs: known };
-      const attributes: DatasetAttributes | undefined = existsSync(attrPath)
-        ? await readAttributes(attrPath, opts)
-        : undefined;
-      const events: DatasetEvents | undefined = existsSync(evPath)
-        ? await readEvents(evPath, opts)
-        : undefined;
-      inputs.push({
-        dataset: d.name,
+    const nameOf = new Map(datasets.map((d) => [d.id, d.name]));
+    const paths = this.files.paths(runId);
+    this.builds.inc();
+    const built = await this.queue.run({
+      datasets: datasets.map((d) => ({
+        id: d.id,
+        name: d.name,
         role: d.role,
-        ...(attributes ? { attributes } : {}),
-        ...(events ? { events } : {}),
-      });
-    }
-    // A one-to-one run gives a care dataset's second record of a person a person of its own;
-    // for cohort outputs such records join the person their best spine partner belongs to.
-    const runMode = (JSON.parse(row.options_json).mode ?? 'one-to-one') as string;
-    const threshold = runThreshold(JSON.parse(row.summary_json ?? '{}'));
-    const floorPath = this.files.paths(runId).linksFloor;
-    const mergeRepeats =
-      runMode === 'one-to-one' &&
-      datasets.length === 2 &&
-      datasets[0]!.role === 'records' &&
-      threshold !== undefined &&
-      existsSync(floorPath);
-    if (mergeRepeats) mergeLeftRepeats(keys, datasets[0]!.name, datasets[1]!.name, floorPath, threshold);
-    const { joined, byMatch } = applyExclusions(joinThroughKeys(keys, inputs), keys, byName);
-    const index = new Map(joined.keys.map((k, i) => [k, i]));
-    const personOfRef = new Map<string, Map<string, number>>();
-    for (const d of datasets) {
-      const m = new Map<string, number>();
-      for (const [ref, key] of keys.get(d.name)!) m.set(ref, index.get(key)!);
-      personOfRef.set(d.id, m);
-    }
-    const ties = tiedPeople(joined.people.count, personOfRef, exclusions.outcome.ties);
-    const { borderline, belowEstimate } = linkUncertainty(
-      this.files.paths(runId).links,
-      datasets.map((d) => d.id),
-      personOfRef,
-      joined.people.count,
-      JSON.parse(row.summary_json ?? '{}'),
-    );
-    const alternatives = reclustered(
-      floorPath,
-      mergeRepeats ? 'many-to-one' : runMode,
-      threshold,
-      datasets.map((d) => ({ name: d.name, refs: [...keys.get(d.name)!.keys()] })),
-      inputs,
-      byName,
-    );
+        keysPath: this.files.keysFile(runId, d.id),
+        attributesPath: cohortFilePath(this.ctx.files, d.id, 'attributes'),
+        eventsPath: cohortFilePath(this.ctx.files, d.id, 'events'),
+      })),
+      excluded: exclusions.outcome.excluded.flatMap(([id, refs]) =>
+        nameOf.has(id) ? [[nameOf.get(id)!, refs] as const] : [],
+      ),
+      ties: exclusions.outcome.ties,
+      mode: (JSON.parse(row.options_json).mode ?? 'one-to-one') as string,
+      summary: JSON.parse(row.summary_json ?? '{}') as SummaryShape,
+      floorPath: paths.linksFloor,
+      linksPath: paths.links,
+    });
     return {
       runId,
       projectId: row.project_id,
-      joined,
-      byMatch,
+      joined: built.joined,
+      byMatch: built.byMatch,
       exclusions,
-      ties,
-      layout: cellLayout(joined.people, byMatch),
+      ties: built.ties,
+      layout: cellLayout(built.joined.people, built.byMatch),
       contactPriority: snapshot?.contactPriority ?? projectCohortSettings(db, row.project_id).contactPriority,
       datasets,
-      personOfRef,
-      borderline,
-      belowEstimate,
-      ...(alternatives !== undefined ? { alternatives } : {}),
+      personOfRef: new Map(built.personOfRef),
+      borderline: built.borderline,
+      belowEstimate: built.belowEstimate,
+      ...(built.alternatives !== undefined ? { alternatives: built.alternatives } : {}),
     };
   }
-}
-
-/**
- * Regroups a one-to-one run's two sides as many-to-one at its threshold (from its floor links),
- * so several left records may share a right record's person. Each regrouped person takes the
- * smallest run key among its records: keys stay the run's random keys, so person order (which
- * the invitation cap follows) stays an unbiased order.
- */
-function mergeLeftRepeats(
-  keys: Map<string, Map<string, string>>,
-  leftName: string,
-  rightName: string,
-  floorPath: string,
-  threshold: number,
-): void {
-  const left = { name: leftName, refs: [...keys.get(leftName)!.keys()] };
-  const right = { name: rightName, refs: [...keys.get(rightName)!.keys()] };
-  const groups = regroupAt(readFloorLinks(floorPath, left, right), 'many-to-one', threshold, left, right);
-  const representative = new Map<string, string>();
-  for (const side of [left, right])
-    for (const [ref, group] of groups.get(side.name)!) {
-      const key = keys.get(side.name)!.get(ref)!;
-      const cur = representative.get(group);
-      if (cur === undefined || key < cur) representative.set(group, key);
-    }
-  for (const side of [left, right]) {
-    const regrouped = new Map<string, string>();
-    for (const [ref, group] of groups.get(side.name)!) regrouped.set(ref, representative.get(group)!);
-    keys.set(side.name, regrouped);
-  }
-}
-
-/**
- * People directly tied to each person (CSR over person indices), from record ties. Ties are NOT
- * closed transitively: look-alike ties chain, and a chain would glue hundreds of people into one
- * "person" who could then be invited only once.
- */
-function tiedPeople(
-  people: number,
-  personOfRef: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  ties: readonly (readonly [string, string, string, string])[],
-): PersonTies {
-  const pairs: [number, number][] = [];
-  for (const [da, ra, db, rb] of ties) {
-    const a = personOfRef.get(da)?.get(ra);
-    const b = personOfRef.get(db)?.get(rb);
-    if (a !== undefined && b !== undefined && a !== b) pairs.push([a, b], [b, a]);
-  }
-  const offsets = new Uint32Array(people + 1);
-  for (const [a] of pairs) offsets[a + 1]!++;
-  for (let p = 0; p < people; p++) offsets[p + 1]! += offsets[p]!;
-  const fill = offsets.slice(0, people);
-  const partners = new Int32Array(pairs.length);
-  for (const [a, b] of pairs) partners[fill[a]!++] = b;
-  return { offsets, partners };
 }
 
 /** Feasibility's cells as sets of people: its breakdowns and exclusion reasons. */
@@ -322,82 +233,4 @@ function cellLayout(people: PeopleColumns, byMatch: Uint8Array): CellLayout {
       ageBand(people, p, Number(indexDate.slice(0, 4)), Number(indexDate.slice(5, 7))),
     exclusions: { deceased: people.deceased, optedOut: people.optedOut, byExclusionMatch: byMatch },
   });
-}
-
-/** The threshold a run accepted links at, from its summary. */
-function runThreshold(summary: SummaryShape): number | undefined {
-  const t = typeof summary.threshold === 'object' ? summary.threshold.threshold : summary.threshold;
-  return typeof t === 'number' && Number.isFinite(t) ? t : undefined;
-}
-
-/**
- * The alternative groupings of a bipartite run (undefined for other modes, or for a run written
- * before floor links were kept). Keys files list refs in record order, as the floor links'
- * positions need.
- */
-function reclustered(
-  floorPath: string,
-  mode: unknown,
-  threshold: number | undefined,
-  sides: readonly { name: string; refs: string[] }[],
-  inputs: readonly JoinInput[],
-  exclusions: RecordExclusions,
-): JoinedCohort[] | undefined {
-  const bipartite = mode === undefined || mode === 'one-to-one' || mode === 'many-to-one';
-  if (!bipartite || threshold === undefined || sides.length !== 2 || !existsSync(floorPath)) return undefined;
-  const [left, right] = sides as [(typeof sides)[0], (typeof sides)[0]];
-  const floor = readFloorLinks(floorPath, left, right);
-  return alternativeCohorts(
-    floor,
-    (mode ?? 'one-to-one') as BipartiteMode,
-    [threshold - BORDERLINE_MARGIN, threshold + BORDERLINE_MARGIN],
-    left,
-    right,
-    inputs,
-    (joined, keys) => applyExclusions(joined, keys, exclusions).joined,
-  );
-}
-
-interface SummaryShape {
-  /** runSummary's ThresholdDecision (`{threshold, method, …}`); a bare number is accepted too. */
-  threshold?: number | { threshold?: number };
-  parameters?: { floor?: number };
-  pairs?: { links?: number; linksAtFloor?: number }[];
-}
-
-/**
- * Borderline links above the threshold come from the run's links.csv (scores are stored).
- * Links just below it are not stored by a run, so their number is estimated from the summary:
- * the links between floor and threshold (linksAtFloor − links), times the share of that score
- * interval the margin covers (uniform scores assumed). Each link added or removed changes the
- * eligible count by at most one person, which is what makes these counts a range.
- */
-function linkUncertainty(
-  linksPath: string,
-  datasetIds: readonly string[],
-  personOfRef: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  people: number,
-  summary: SummaryShape,
-): { borderline: Uint8Array; belowEstimate: number } {
-  const borderline = new Uint8Array(people);
-  const t = runThreshold(summary);
-  if (t === undefined || !existsSync(linksPath)) return { borderline, belowEstimate: 0 };
-  const lines = readFileSync(linksPath, 'utf8').split('\n');
-  const multi = lines[0]?.startsWith('left_dataset') ?? false;
-  for (const line of lines.slice(1)) {
-    if (line === '') continue;
-    const f = line.split(',');
-    const score = Number(f[f.length - 1]);
-    if (!(score < t + BORDERLINE_MARGIN)) continue;
-    const [ds, ref] = multi ? [f[0]!, f[1]!] : [datasetIds[0]!, f[0]!];
-    const p = personOfRef.get(ds)?.get(ref);
-    if (p !== undefined) borderline[p] = 1;
-  }
-  const floor = summary.parameters?.floor ?? t;
-  const below = (summary.pairs ?? []).reduce(
-    (a, p) => a + Math.max(0, (p.linksAtFloor ?? 0) - (p.links ?? 0)),
-    0,
-  );
-  const share = t - floor > 0 ? Math.min(1, BORDERLINE_MARGIN / (t - floor)) : 0;
-  return { borderline, belowEstimate: Math.ceil(below * share) };
 }
