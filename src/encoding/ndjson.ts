@@ -38,12 +38,22 @@ export const MAX_REF_LENGTH = 256;
  * of its project (issue 14).
  */
 const REF_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/**
+ * First characters a record reference may not have: a spreadsheet opening a keys file, an
+ * invitation list or a links CSV runs a cell starting with one of them as a formula
+ * (`=HYPERLINK(…)`, `-2+3+cmd|…`), in the data holder's office. Refusing them at the door keeps
+ * every CSV the service writes inert without altering refs, which data holders join on.
+ */
+const REF_FORMULA_START = /^[=+\-@]/;
 
 /** Why a record reference is refused, as a reason code, or undefined when it is acceptable. */
-export function refProblem(ref: string): 'ref_empty' | 'ref_too_long' | 'ref_control_character' | undefined {
+export function refProblem(
+  ref: string,
+): 'ref_empty' | 'ref_too_long' | 'ref_control_character' | 'ref_formula_start' | undefined {
   if (ref.length === 0) return 'ref_empty';
   if (ref.length > MAX_REF_LENGTH) return 'ref_too_long';
   if (REF_FORBIDDEN.test(ref)) return 'ref_control_character';
+  if (REF_FORMULA_START.test(ref)) return 'ref_formula_start';
   return undefined;
 }
 
@@ -52,7 +62,10 @@ export const recordLine = z.object({
     .string()
     .min(1)
     .max(MAX_REF_LENGTH)
-    .refine((r) => refProblem(r) === undefined, 'must not hold control characters'),
+    .refine(
+      (r) => refProblem(r) === undefined,
+      'must not hold control characters or start with =, +, - or @',
+    ),
   clk: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/),
   blocks: z.record(z.string(), z.string()).default({}),
 });

@@ -213,6 +213,23 @@ describe('cohortlink encode (CLI)', () => {
     ]);
   });
 
+  it('rejects a reference a spreadsheet would run as a formula, naming the row', () => {
+    const row = (ref: string) => `${ref}${ROWS[3]!.slice(ROWS[3]!.indexOf(','))}`;
+    const input = csv('formula.csv', [HEADER, row('"=HYPERLINK(""x"")"'), row('@A1'), row('p-1'), ROWS[0]!]);
+    const out = join(dir, 'formula.ndjson');
+    const r = encodeUk(input, out, '--max-rejects', '5');
+    expect(r.status, r.stderr).toBe(0);
+    const { records, summary } = readNdjson(out);
+    // A minus inside a ref is fine; only the first character can start a formula.
+    expect(records.map((x) => x.ref)).toEqual(['p-1', 'p1']);
+    expect(summary.rejections).toEqual([
+      { row: 1, reason: 'ref_formula_start' },
+      { row: 2, reason: 'ref_formula_start' },
+    ]);
+    // The reason names the rule, never the value.
+    expect(r.stderr).not.toContain('HYPERLINK');
+  });
+
   it('stops on a broken quote with the line number and leaves no output', () => {
     const input = csv('quote.csv', [HEADER, ROWS[0]!, 'p5,,"Ann,Lee,1970-01-01,F,LS6 2AB', ROWS[3]!]);
     const out = join(dir, 'quote.ndjson');

@@ -55,6 +55,14 @@ describe('readEncodings', () => {
       { ref: 'a\u0000b', clk: clk(1) },
       /line 2 field "ref" must not hold control characters/,
     ],
+    // A ref a spreadsheet would run as a formula, in every keys file and list it reaches.
+    ...['=HYPERLINK("http://x")', '+1', '-2+3+cmd|x', '@SUM(A1)'].map(
+      (ref): [string, { ref: string; clk: string }, RegExp] => [
+        `a ref starting ${ref[0]}`,
+        { ref, clk: clk(1) },
+        /line 2 field "ref" must not start with =, \+, - or @/,
+      ],
+    ),
     [
       'a raw DEL in a ref (fast path)',
       `{"ref":"a\u007fb","clk":"${clk(1)}","blocks":{}}`,

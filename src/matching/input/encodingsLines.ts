@@ -156,6 +156,10 @@ export abstract class EncodingsLineParser {
     const problem = refProblem(ref);
     if (problem === 'ref_control_character')
       throw this.fail('field "ref" must not hold control characters (newline, NUL, DEL …)');
+    if (problem === 'ref_formula_start')
+      throw this.fail(
+        'field "ref" must not start with =, +, - or @ (spreadsheets run such a cell as a formula)',
+      );
     if (problem !== undefined)
       throw this.fail(`field "ref" must be a string of 1–${MAX_REF_LENGTH} characters`);
     if (clk.length !== this.base64Length)
